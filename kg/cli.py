@@ -1,0 +1,261 @@
+"""The ``iodm`` command. Imports stay inside the commands so ``iodm --help`` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kg import __version__
+from kg.errors import EXIT_INVALID, EXIT_OK, IODMError, UsageError
+
+EPILOG = """\
+store descriptors: oxigraph:PATH (default: in your data directory), memory:,
+sparql:QUERY_URL[,UPDATE_URL]. Set IODM_STORE to change the default.
+exit codes: 0 ok, 1 invalid data, 2 usage, 3 runtime.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="iodm",
+        description="Build, validate, reason over and query the IODM knowledge graph.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"iodm {__version__}")
+    p.add_argument("--store", metavar="DESCRIPTOR", help="the store to use (see below)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    c = sub.add_parser("run", help="build, validate, reason, and answer the competency questions")
+    c.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("build", help="load the ontology, curated data and FILEs into the store")
+    c.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="extra RDF files (Turtle, N-Triples, JSON-LD, RDF/XML)",
+    )
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    c.set_defaults(func=cmd_build)
+
+    c = sub.add_parser(
+        "validate", help="check the store (or the graph FILEs would build) against the SHACL shapes"
+    )
+    c.add_argument(
+        "files", nargs="*", metavar="FILE", help="validate what `iodm build FILE…` would store"
+    )
+    c.add_argument("--format", choices=("table", "json", "ttl"), default="table")
+    c.set_defaults(func=cmd_validate)
+
+    c = sub.add_parser("reason", help="check OWL 2 consistency and classify with HermiT")
+    c.add_argument(
+        "--materialize",
+        action="store_true",
+        help="also write OWL-RL inferences into the `inferred` graph",
+    )
+    c.set_defaults(func=cmd_reason)
+
+    c = sub.add_parser("queries", help="list the named queries")
+    c.add_argument("--all", action="store_true", help="include diagnostic and check queries")
+    c.set_defaults(func=cmd_queries)
+
+    c = sub.add_parser("query", help="run a named query (or --sparql FILE|-)")
+    c.add_argument("id", nargs="?", help="a query id from `iodm queries`")
+    c.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="bind a parameter (repeatable)",
+    )
+    c.add_argument("--sparql", metavar="FILE", help="run SPARQL from FILE, or - for standard input")
+    c.add_argument(
+        "--format", choices=("table", "csv", "tsv", "json", "ttl", "nt", "jsonld"), default="table"
+    )
+    c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
+    c.set_defaults(func=cmd_query)
+
+    c = sub.add_parser("stats", help="triples per named graph and instances per class")
+    c.set_defaults(func=cmd_stats)
+
+    c = sub.add_parser("export", help="write the store as RDF or GraphML")
+    c.add_argument(
+        "--format", choices=("ttl", "nt", "jsonld", "nq", "trig", "graphml"), default="ttl"
+    )
+    c.add_argument("--graph", metavar="IRI", help="only this named graph")
+    c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
+    c.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except IODMError as e:
+        print(f"iodm: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("iodm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+
+def _open(args: argparse.Namespace, writable: bool = False):  # type: ignore[no-untyped-def]
+    from kg.store import open_store
+
+    return open_store(args.store, writable=writable)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from kg.build import build
+    from kg.load import Progress
+
+    progress = Progress(quiet=args.quiet)
+    with _open(args, writable=True) as store:
+        summary = build(store, args.files, progress)
+        print(f"built {store.descriptor}: {summary.graphs} graphs, {summary.triples:,} triples")
+        _print_warnings(summary.report)
+    return EXIT_OK
+
+
+def _print_warnings(report) -> None:  # type: ignore[no-untyped-def]
+    n = len(report.results)
+    if n:
+        print(f"{n} SHACL warning(s)/info(s); `iodm validate` shows them", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kg.build import check_sources, load_sources, stored_sources
+
+    if args.files:
+        sources = load_sources(args.files)
+    else:
+        with _open(args) as store:
+            sources = stored_sources(store)
+    report = check_sources(sources)
+    sys.stdout.write(report.serialize(args.format))
+    return EXIT_OK if report.conforms else EXIT_INVALID
+
+
+def cmd_reason(args: argparse.Namespace) -> int:
+    from kg.build import split, stored_sources
+    from kg.namespaces import INFERRED_GRAPH
+    from kg.reason import check, materialize
+
+    with _open(args, writable=args.materialize) as store:
+        data, _ = split(stored_sources(store))
+        report = check(data)
+        sys.stdout.write(report.summary())
+        if not report.ok:
+            return EXIT_INVALID
+        if args.materialize:
+            inferred = materialize(data)
+            store.replace_graphs({INFERRED_GRAPH: inferred})
+            print(f"materialized {len(inferred):,} OWL-RL inferences into <{INFERRED_GRAPH}>")
+    return EXIT_OK
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    from kg.queries import library
+    from kg.results import render_table
+
+    rows = []
+    for q in library().values():
+        if q.group != "cq" and not args.all:
+            continue
+        params = ", ".join(f"{p.name}={p.default}" if p.default else p.name for p in q.params)
+        rows.append([q.id, q.title, params])
+    sys.stdout.write(render_table(["id", "title", "parameters"], rows))
+    return EXIT_OK
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from kg.queries import get
+
+    params = dict(_split_param(p) for p in args.param)
+    if args.sparql and args.id:
+        raise UsageError("give a query id or --sparql, not both")
+    with _open(args) as store:
+        if args.sparql:
+            if params:
+                raise UsageError("-p binds parameters of named queries only")
+            text = sys.stdin.read() if args.sparql == "-" else _read(args.sparql)
+            result = store.query(text)
+        elif args.id:
+            result = get(args.id).run(store, params)
+        else:
+            raise UsageError("which query?", "give an id from `iodm queries`, or --sparql FILE")
+    text = _format(result, args.format)
+    if args.output:
+        from kg.inspect import write_atomically
+
+        write_atomically(args.output, lambda f: f.write(text))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _split_param(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition("=")
+    if not sep or not name:
+        raise UsageError(f"bad parameter {raw!r}", "write -p NAME=VALUE")
+    return name.strip(), value
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e.strerror}") from e
+
+
+def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
+    from kg.results import GRAPH_FORMATS, SELECT_FORMATS, Triples
+
+    allowed = GRAPH_FORMATS if isinstance(result, Triples) else SELECT_FORMATS
+    if fmt not in allowed:
+        kind = "CONSTRUCT/DESCRIBE" if isinstance(result, Triples) else "SELECT/ASK"
+        raise UsageError(
+            f"--format {fmt} does not fit a {kind} result", f"use one of {', '.join(allowed)}"
+        )
+    return result.serialize(fmt)
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from kg.inspect import stats
+
+    with _open(args) as store:
+        sys.stdout.write(stats(store).render())
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kg.inspect import export, write_atomically
+
+    with _open(args) as store:
+        if args.output:
+            n = write_atomically(args.output, lambda f: export(store, args.format, f, args.graph))
+            print(f"wrote {n:,} statements to {args.output}", file=sys.stderr)
+        else:
+            export(store, args.format, sys.stdout, args.graph)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kg.mainjob import run
+
+    with _open(args, writable=True) as store:
+        return run(store)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

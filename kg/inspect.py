@@ -1,0 +1,107 @@
+"""What is in a store: statistics and exports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg.errors import UsageError
+from kg.namespaces import RDF, RDFS, shorten
+from kg.results import RDF_FORMATS, Solutions, render_table, serialize_rdf
+from kg.store import Store
+
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "nq", "trig", "graphml")
+
+
+@dataclass
+class Stats:
+    graphs: list[tuple[str, int]]  # graph IRI, triples
+    classes: list[tuple[str, int]]  # class IRI, instances
+
+    def render(self) -> str:
+        total = sum(n for _, n in self.graphs)
+        out = [f"{total:,} triples in {len(self.graphs)} named graphs", ""]
+        out.append(
+            render_table(["graph", "triples"], [[shorten(g), f"{n:,}"] for g, n in self.graphs])
+        )
+        out.append(
+            render_table(["class", "instances"], [[shorten(c), f"{n:,}"] for c, n in self.classes])
+        )
+        return "\n".join(out)
+
+
+def stats(store: Store) -> Stats:
+    per_graph = store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
+    per_class = store.query(
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF}type> ?c . FILTER(isIRI(?c)) }} "
+        "GROUP BY ?c ORDER BY DESC(?n) ?c"
+    )
+    assert isinstance(per_graph, Solutions) and isinstance(per_class, Solutions)
+    return Stats(
+        [(g.value, int(n.value)) for g, n in per_graph.rows],  # type: ignore[union-attr]
+        [(c.value, int(n.value)) for c, n in per_class.rows],  # type: ignore[union-attr]
+    )
+
+
+def export(store: Store, fmt: str, out: IO[str], graph: str | None = None) -> int:
+    """Write the store (or one graph) to ``out``; returns the number of triples or quads."""
+    if fmt not in EXPORT_FORMATS:
+        raise UsageError(
+            f"unknown export format {fmt!r}", f"use one of {', '.join(EXPORT_FORMATS)}"
+        )
+    quads = list(store.quads(graph))
+    if fmt == "graphml":
+        _graphml(quads, out)
+    elif fmt in ("nq", "trig"):
+        out.write(serialize_rdf(quads, fmt))
+    else:
+        assert fmt in RDF_FORMATS
+        out.write(serialize_rdf(sorted({q.triple for q in quads}, key=str), fmt))
+    return len(quads)
+
+
+def _graphml(quads: list[ox.Quad], out: IO[str]) -> None:
+    """Resources as nodes (with label and types), resource-to-resource triples as edges."""
+    import io
+
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for q in quads:
+        s, p, o = q.subject, q.predicate.value, q.object
+        if isinstance(s, ox.Triple):
+            continue
+        sid = str(s).strip("<>")
+        g.add_node(sid)
+        if p == RDFS + "label" and isinstance(o, ox.Literal):
+            g.nodes[sid]["label"] = o.value
+        elif p == RDF + "type" and isinstance(o, ox.NamedNode):
+            types = g.nodes[sid].get("types", "")
+            g.nodes[sid]["types"] = " ".join(filter(None, [types, shorten(o.value)]))
+        elif isinstance(o, ox.NamedNode | ox.BlankNode):
+            g.add_edge(sid, str(o).strip("<>"), key=p, predicate=shorten(p))
+    buffer = io.BytesIO()
+    nx.write_graphml(g, buffer)
+    out.write(buffer.getvalue().decode("utf-8"))
+
+
+def write_atomically(path: Path, write) -> int:  # type: ignore[no-untyped-def]
+    """Write a text file through a temporary sibling and a rename: never a half-written file."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
+            result = write(stream)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return result

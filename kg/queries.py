@@ -1,0 +1,185 @@
+"""The query library: one SPARQL query per ``.rq`` file, with a front-matter header.
+
+The header is a block of ``#+ key: value`` lines at the top of the file::
+
+    #+ id: cq5-long-tenure
+    #+ title: Officials with long tenure at one duty station
+    #+ question: Which officials served at one duty station longer than N years?
+    #+ param: minYears xsd:decimal = 5 | Minimum years at one duty station
+    #+ returns: official, dutyStation, years — one row per holding, longest first
+
+``param`` may repeat: ``NAME TYPE [= DEFAULT] | description``, TYPE being ``xsd:…`` for a literal
+or ``iri`` for a resource. Values are bound by the engine (see :mod:`kg.store`), never pasted
+into the query text. Queries run with the default graph as the union of all named graphs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import Location, ParseError, UsageError
+from kg.namespaces import XSD, expand
+from kg.resources import queries_dir
+from kg.results import Result
+from kg.terms import Term
+
+_HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>iri|xsd:[A-Za-z]+)"
+    r"(?:\s*=\s*(?P<default>[^|]*?))?\s*(?:\|\s*(?P<doc>.*))?$"
+)
+REQUIRED = ("id", "title", "question", "returns")
+KNOWN = {*REQUIRED, "param", "explain"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str  # "iri" or "xsd:…"
+    default: str | None = None
+    description: str = ""
+
+    def term(self, raw: str) -> Term:
+        """The RDF term for a value given on the command line, checked against the type."""
+        if self.type == "iri":
+            value = expand(raw.strip())
+            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
+                raise UsageError(
+                    f"parameter {self.name} expects an IRI, got {raw!r}",
+                    "give a full IRI or a prefixed name such as iodm:Post",
+                )
+            return ox.NamedNode(value)
+        datatype = XSD + self.type.removeprefix("xsd:")
+        _check_lexical(self.name, self.type, raw)
+        return ox.Literal(raw, datatype=ox.NamedNode(datatype))
+
+
+#: Lexical forms accepted for parameter values (XML Schema 1.1 lexical spaces, simplified).
+_LEXICAL = {
+    "xsd:integer": r"[+-]?\d+",
+    "xsd:decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    "xsd:double": r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN",
+    "xsd:boolean": r"true|false|1|0",
+    "xsd:date": r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(Z|[+-]\d{2}:\d{2})?",
+    "xsd:gYear": r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?",
+}
+
+
+def _check_lexical(name: str, xsd_type: str, raw: str) -> None:
+    pattern = _LEXICAL.get(xsd_type)
+    if pattern is not None and not re.fullmatch(pattern, raw):
+        raise UsageError(f"parameter {name} expects {xsd_type}, got {raw!r}")
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    id: str
+    title: str
+    question: str
+    returns: str
+    text: str
+    path: Path
+    params: tuple[Param, ...] = ()
+    explain: str = ""  # a message template filled from each row, for diagnostic queries
+    group: str = field(default="")  # the folder: cq, checks, rules, diagnose
+
+    def bindings(self, given: Mapping[str, str] | None = None) -> dict[str, Term]:
+        """Terms for the parameters: given values, else defaults; unknown names are errors."""
+        given = dict(given or {})
+        known = {p.name: p for p in self.params}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            names = ", ".join(known) or "none"
+            raise UsageError(
+                f"query {self.id} has no parameter {', '.join(unknown)}",
+                f"its parameters: {names}",
+            )
+        bound: dict[str, Term] = {}
+        for p in self.params:
+            raw = given.get(p.name, p.default)
+            if raw is None:
+                raise UsageError(
+                    f"query {self.id} needs parameter {p.name} ({p.type})",
+                    f"add -p {p.name}=VALUE",
+                )
+            bound[p.name] = p.term(raw)
+        return bound
+
+    def run(self, store, params: Mapping[str, str] | None = None) -> Result:  # type: ignore[no-untyped-def]
+        return store.query(self.text, self.bindings(params))
+
+
+def parse_query_file(path: Path, group: str = "") -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            if line.strip() and not line.startswith("#"):
+                break
+            continue
+        m = _HEADER.match(line)
+        if not m or m.group(1) not in KNOWN:
+            raise ParseError(
+                Location(str(path), lineno, 1),
+                f"bad header line {line!r}",
+                f"header keys: {', '.join(sorted(KNOWN))}",
+            )
+        key, value = m.groups()
+        if key == "param":
+            pm = _PARAM.match(value)
+            if not pm:
+                raise ParseError(
+                    Location(str(path), lineno, 1),
+                    f"bad parameter {value!r}",
+                    "write: NAME TYPE [= DEFAULT] | description (TYPE: iri or xsd:…)",
+                )
+            params.append(Param(pm["name"], pm["type"], pm["default"], pm["doc"] or ""))
+        else:
+            meta[key] = value
+    missing = [k for k in REQUIRED if not meta.get(k)]
+    if missing:
+        raise ParseError(Location(str(path), 1, 1), f"header lacks {', '.join(missing)}")
+    if meta["id"] != path.stem:
+        raise ParseError(Location(str(path), 1, 1), f"id {meta['id']!r} differs from the file name")
+    return NamedQuery(
+        id=meta["id"],
+        title=meta["title"],
+        question=meta["question"],
+        returns=meta["returns"],
+        text=text,
+        path=path,
+        params=tuple(params),
+        explain=meta.get("explain", ""),
+        group=group,
+    )
+
+
+@cache
+def library(root: Path | None = None) -> dict[str, NamedQuery]:
+    """Every query under the queries directory, by id."""
+    root = root or queries_dir()
+    found: dict[str, NamedQuery] = {}
+    for path in sorted(root.rglob("*.rq")):
+        q = parse_query_file(path, path.parent.relative_to(root).as_posix())
+        if q.id in found:
+            raise ParseError(Location(str(path)), f"id {q.id!r} is also {found[q.id].path}")
+        found[q.id] = q
+    return found
+
+
+def get(query_id: str) -> NamedQuery:
+    queries = library()
+    if query_id in queries:
+        return queries[query_id]
+    close = [i for i in queries if query_id in i]
+    raise UsageError(
+        f"no query named {query_id!r}",
+        f"did you mean {', '.join(close)}?" if close else "`iodm queries` lists them",
+    )

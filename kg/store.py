@@ -1,0 +1,398 @@
+"""One small store protocol, three backends, opened by a descriptor string.
+
+- ``oxigraph:PATH`` — the embedded Oxigraph store, persistent in directory PATH (the default);
+- ``memory:`` — an in-process rdflib Dataset, for interoperability with rdflib code;
+- ``sparql:QUERY_URL[,UPDATE_URL]`` — any SPARQL 1.1 endpoint over HTTP.
+
+Every backend answers SPARQL with the default graph as the union of all named graphs, writes a
+set of named graphs in one transaction (:meth:`Store.replace_graphs`), and binds query
+parameters the same way: a VALUES block that the engine joins first in the query's top-level
+group, written from RDF term objects, never pasted from user text. (Oxigraph's substitutions
+accept only projected variables, and remote endpoints have no other way, so one mechanism
+serves all three and gives them the same semantics.)
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError, UsageError
+from kg.results import Boolean, Result, Solutions, Triples
+from kg.terms import Term, from_rdflib, to_rdflib
+
+Bindings = Mapping[str, Term]
+
+ENV_VAR = "IODM_STORE"
+
+
+def default_descriptor() -> str:
+    """``$IODM_STORE``, else an Oxigraph store in the user's data directory."""
+    import os
+
+    if os.environ.get(ENV_VAR):
+        return os.environ[ENV_VAR]
+    from platformdirs import user_data_dir
+
+    return f"oxigraph:{Path(user_data_dir('iodm', appauthor=False)) / 'store'}"
+
+
+def open_store(descriptor: str | None = None, *, writable: bool = False) -> Store:
+    """Open the store a descriptor names (see the module docs); the default store if None."""
+    descriptor = descriptor or default_descriptor()
+    kind, _, rest = descriptor.partition(":")
+    if kind == "oxigraph" and rest:
+        return OxigraphStore(Path(rest).expanduser(), writable=writable)
+    if kind == "memory" and not rest:
+        return MemoryStore()
+    if kind == "sparql" and rest:
+        query_url, _, update_url = rest.partition(",")
+        return SparqlStore(query_url, update_url or None)
+    raise UsageError(
+        f"unknown store descriptor {descriptor!r}",
+        "use oxigraph:PATH, memory: or sparql:QUERY_URL[,UPDATE_URL]",
+    )
+
+
+class Store(ABC):
+    """What IODM needs of a store. Subclasses implement the abstract methods."""
+
+    descriptor: str
+
+    def query(self, sparql: str, bindings: Bindings | None = None) -> Result:
+        """Run a SPARQL query; the default graph is the union of all named graphs.
+
+        ``bindings`` pre-bind variables by name (see :func:`inject_values`).
+        """
+        return self._query(inject_values(sparql, bindings) if bindings else sparql)
+
+    @abstractmethod
+    def _query(self, sparql: str) -> Result:
+        """Run a query as it is."""
+
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update request, in one transaction where the engine offers one."""
+
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+    ) -> None:
+        """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing."""
+        self.update(_replace_request(graphs, drop))
+
+    def named_graphs(self) -> list[str]:
+        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        assert isinstance(result, Solutions)
+        return sorted(g.value for (g,) in result.rows if isinstance(g, ox.NamedNode))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one named graph, or of all named graphs."""
+        bindings = {"g": ox.NamedNode(graph)} if graph else None
+        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings)
+        assert isinstance(result, Solutions)
+        g_node = ox.NamedNode(graph) if graph else None
+        for s, p, o, g in result.rows:
+            yield ox.Quad(s, p, o, g or g_node)  # type: ignore[arg-type]
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release the store."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.descriptor}>"
+
+
+def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str]) -> str:
+    """One SPARQL update request: DROP the graphs, then INSERT DATA the new ones."""
+    parts = [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(drop) | set(graphs))]
+    body = "\n".join(
+        f"GRAPH <{g}> {{\n" + "\n".join(f"{t} ." for t in triples) + "\n}"
+        for g, triples in graphs.items()
+        if triples
+    )
+    if body:
+        parts.append(f"INSERT DATA {{\n{body}\n}}")
+    return " ;\n".join(parts) if parts else ""
+
+
+# --- Oxigraph -----------------------------------------------------------------------------------
+
+
+class OxigraphStore(Store):
+    """The embedded Oxigraph store in a directory; opened read-only unless asked to write."""
+
+    def __init__(self, path: Path, *, writable: bool = False) -> None:
+        self.path = path
+        self.descriptor = f"oxigraph:{path}"
+        self.writable = writable
+        self._store: ox.Store | None = None
+
+    @property
+    def store(self) -> ox.Store:
+        if self._store is None:
+            self._store = self._open()
+        return self._store
+
+    def _open(self) -> ox.Store:
+        try:
+            if self.writable:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                return ox.Store(str(self.path))
+            if not self.path.exists():
+                return ox.Store()  # nothing built yet: an empty store answers empty results
+            return ox.Store.read_only(str(self.path))
+        except OSError as e:
+            raise StoreError(
+                f"cannot open the Oxigraph store at {self.path}: {e}",
+                "another process may hold it for writing (an `iodm serve`?); stop it and retry",
+            ) from e
+
+    def _query(self, sparql: str) -> Result:
+        try:
+            result = self.store.query(sparql, use_default_graph_as_union=True)
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL: {e.msg}") from e
+        except OSError as e:
+            raise StoreError(f"the query failed in {self.descriptor}: {e}") from e
+        if isinstance(result, ox.QuerySolutions):
+            names = [v.value for v in result.variables]
+            variables = result.variables
+            return Solutions(names, [tuple(sol[v] for v in variables) for sol in result])
+        if isinstance(result, ox.QueryBoolean):
+            return Boolean(bool(result))
+        return Triples(list(result))
+
+    def update(self, sparql: str) -> None:
+        if not sparql:
+            return
+        if not self.writable:
+            raise StoreError(f"{self.descriptor} was opened read-only")
+        try:
+            self.store.update(sparql)
+            self.store.flush()
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL update: {e.msg}") from e
+        except OSError as e:
+            raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        if graph is None:
+            for q in self.store.quads_for_pattern(None, None, None, None):
+                if not isinstance(q.graph_name, ox.DefaultGraph):
+                    yield q
+        else:
+            yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
+    def close(self) -> None:
+        self._store = None  # pyoxigraph closes the database when the object is collected
+
+
+# --- rdflib, in memory -------------------------------------------------------------------------
+
+
+class MemoryStore(Store):
+    """An in-process rdflib Dataset (its default graph is the union of the named graphs)."""
+
+    descriptor = "memory:"
+
+    def __init__(self) -> None:
+        from rdflib import Dataset
+
+        self.dataset = Dataset(default_union=True)
+
+    def _query(self, sparql: str) -> Result:
+        try:
+            result = self.dataset.query(sparql)
+        except Exception as e:  # rdflib raises pyparsing errors and bare Exceptions
+            raise QueryError(f"the query failed in memory:: {e}") from e
+        if result.type == "SELECT":
+            names = [str(v) for v in result.vars or []]
+            rows = [
+                tuple(None if t is None else from_rdflib(t) for t in row)  # type: ignore[union-attr]
+                for row in result
+            ]
+            return Solutions(names, rows)
+        if result.type == "ASK":
+            return Boolean(bool(result.askAnswer))
+        assert result.graph is not None
+        return Triples(
+            [
+                ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
+                for s, p, o in result.graph
+            ]
+        )
+
+    def update(self, sparql: str) -> None:
+        if sparql:
+            self.dataset.update(sparql)
+
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+    ) -> None:
+        from rdflib import URIRef
+
+        # Convert everything first, so a failure leaves the dataset untouched.
+        converted = {
+            g: [(to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in ts]
+            for g, ts in graphs.items()
+        }
+        for g in set(drop) | set(graphs):
+            self.dataset.remove_graph(URIRef(g))
+        for g, triples in converted.items():
+            graph = self.dataset.graph(URIRef(g))
+            for triple in triples:
+                graph.add(triple)  # type: ignore[arg-type]
+
+    def named_graphs(self) -> list[str]:
+        from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+        return sorted(
+            str(c.identifier)
+            for c in self.dataset.graphs()
+            if c.identifier != DATASET_DEFAULT_GRAPH_ID and len(c)
+        )
+
+
+# --- any SPARQL 1.1 endpoint --------------------------------------------------------------------
+
+
+class SparqlStore(Store):
+    """A remote SPARQL 1.1 endpoint (Protocol for queries, Update for writes).
+
+    The endpoint must treat its default graph as the union of its named graphs (Oxigraph's
+    ``--union-default-graph``; Virtuoso does by default).
+    """
+
+    def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 60) -> None:
+        self.query_url = query_url
+        self.update_url = update_url
+        self.timeout = timeout
+        self.descriptor = f"sparql:{query_url}" + (f",{update_url}" if update_url else "")
+
+    def _post(self, url: str, form: dict[str, str], accept: str) -> tuple[str, bytes]:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        data = urllib.parse.urlencode(form).encode()
+        request = urllib.request.Request(
+            url,
+            data=data,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.headers.get("Content-Type", ""), response.read()
+        except urllib.error.HTTPError as e:
+            body = e.read().decode("utf-8", "replace").strip()[:500]
+            cls = QueryError if e.code == 400 else StoreError
+            raise cls(f"{url} answered {e.code} {e.reason}: {body}") from e
+        except (urllib.error.URLError, OSError) as e:
+            raise StoreError(
+                f"cannot reach the SPARQL endpoint {url}: {e}", "is the server running?"
+            ) from e
+
+    def _query(self, sparql: str) -> Result:
+        accept = "application/sparql-results+json, application/n-triples;q=0.9"
+        content_type, body = self._post(self.query_url, {"query": sparql}, accept)
+        media = content_type.split(";")[0].strip()
+        if media in ("application/sparql-results+json", "application/json"):
+            parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if isinstance(parsed, ox.QueryBoolean):
+                return Boolean(bool(parsed))
+            variables = parsed.variables
+            return Solutions(
+                [v.value for v in variables], [tuple(s[v] for v in variables) for s in parsed]
+            )
+        if media in ("application/n-triples", "text/plain", "text/turtle"):
+            fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
+            return Triples([q.triple for q in ox.parse(body, format=fmt)])
+        raise StoreError(f"{self.query_url} answered with an unexpected type {content_type!r}")
+
+    def update(self, sparql: str) -> None:
+        if not sparql:
+            return
+        if not self.update_url:
+            raise StoreError(
+                f"{self.descriptor} is read-only",
+                "give an update endpoint: sparql:QUERY_URL,UPDATE_URL",
+            )
+        self._post(self.update_url, {"update": sparql}, "*/*")
+
+
+_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
+_STRING = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
+    r'"(?:[^"\\\n]|\\.)*"|'
+    r"'(?:[^'\\\n]|\\.)*'",
+    re.S,
+)
+_WHERE = re.compile(r"(?i)\bWHERE\b")
+
+
+def inject_values(sparql: str, bindings: Bindings) -> str:
+    """Bind variables with a VALUES block placed first in the query's top-level group.
+
+    Terms are written in N-Triples syntax from RDF term objects, so no user text reaches the
+    query unescaped. A VALUES block inside the group is visible to its FILTERs, unlike a
+    trailing VALUES clause.
+
+    >>> from kg.terms import literal
+    >>> inject_values("SELECT ?x WHERE { ?x ?p ?n }", {"n": literal("5")})
+    'SELECT ?x WHERE { VALUES (?n) { ("5") } ?x ?p ?n }'
+    """
+    for name, term in bindings.items():
+        if isinstance(term, ox.BlankNode):
+            raise UsageError(f"parameter {name}: a blank node cannot be bound")
+    names = " ".join(f"?{k}" for k in bindings)
+    values = " ".join(str(t) for t in bindings.values())
+    block = f"VALUES ({names}) {{ ({values}) }} "
+    brace = _main_group_start(sparql)
+    return sparql[: brace + 1] + " " + block + sparql[brace + 1 :].lstrip()
+
+
+def _main_group_start(sparql: str) -> int:
+    """Index of the ``{`` opening the top-level WHERE group, skipping strings, IRIs, comments."""
+    i, n, seen_where = 0, len(sparql), False
+    while i < n:
+        c = sparql[i]
+        if c == "#":
+            end = sparql.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if c == "<" and (m := _IRIREF.match(sparql, i)):
+            i = m.end()
+            continue
+        if c in "\"'" and (m := _STRING.match(sparql, i)):
+            i = m.end()
+            continue
+        if c in "wW" and _WHERE.match(sparql, i):
+            seen_where = True
+            i += 5
+            continue
+        if c == "{" and (seen_where or not _WHERE.search(_strip_noise(sparql))):
+            return i
+        i += 1
+    raise QueryError("cannot bind parameters: the query has no WHERE group")
+
+
+def _strip_noise(sparql: str) -> str:
+    text = _STRING.sub('""', sparql)
+    text = _IRIREF.sub("<>", text)
+    return re.sub(r"#[^\n]*", "", text)

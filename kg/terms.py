@@ -1,0 +1,129 @@
+"""RDF terms: IODM computes with pyoxigraph terms and converts at the edges.
+
+rdflib (for pyshacl, owlrl and the ``memory:`` store) and plain Python values (for pandas and
+JSON) are the two edges.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kg.namespaces import XSD
+
+if TYPE_CHECKING:
+    import rdflib
+
+#: An RDF term as pyoxigraph gives it (a quoted triple only from RDF-star data).
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+Subject = ox.NamedNode | ox.BlankNode
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def literal(value: str, datatype: str | None = None, language: str | None = None) -> ox.Literal:
+    if language:
+        return ox.Literal(value, language=language)
+    return ox.Literal(value, datatype=ox.NamedNode(datatype or XSD + "string"))
+
+
+def to_python(term: Term | None) -> Any:
+    """A plain Python value for a term: IRIs as str, typed literals as int, float, Decimal,
+    bool, date or datetime where the datatype says so, anything else as its lexical form.
+
+    >>> to_python(literal("7", XSD + "integer"))
+    7
+    >>> to_python(literal("2010-11-28", XSD + "date"))
+    datetime.date(2010, 11, 28)
+    >>> to_python(iri("https://w3id.org/iodm#Post"))
+    'https://w3id.org/iodm#Post'
+    """
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Triple):
+        return str(term)
+    dt = term.datatype.value
+    convert = _CONVERTERS.get(dt)
+    if convert is not None:
+        try:
+            return convert(term.value)
+        except (ValueError, InvalidOperation):
+            return term.value  # an ill-typed literal keeps its lexical form
+    return term.value
+
+
+def _boolean(lexical: str) -> bool:
+    if lexical in ("true", "1"):
+        return True
+    if lexical in ("false", "0"):
+        return False
+    raise ValueError(lexical)
+
+
+_INTEGER_TYPES = (
+    "integer long int short byte nonNegativeInteger positiveInteger negativeInteger "
+    "nonPositiveInteger unsignedLong unsignedInt unsignedShort unsignedByte"
+).split()
+_CONVERTERS: dict[str, Any] = {XSD + t: int for t in _INTEGER_TYPES}
+_CONVERTERS.update(
+    {
+        XSD + "decimal": Decimal,
+        XSD + "double": float,
+        XSD + "float": float,
+        XSD + "boolean": _boolean,
+        XSD + "date": _dt.date.fromisoformat,
+        XSD + "dateTime": _dt.datetime.fromisoformat,
+    }
+)
+
+
+# --- rdflib edge -------------------------------------------------------------------------------
+
+
+def to_rdflib(term: Term) -> rdflib.term.Identifier:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Triple):
+        raise TypeError("RDF-star quoted triples are not supported here")
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+
+def from_rdflib(node: Any) -> Term:
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(node, URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype or XSD + "string")))
+    raise TypeError(f"not an RDF term: {node!r}")
+
+
+def rdflib_graph(triples: Iterable[ox.Triple]) -> rdflib.Graph:
+    """An rdflib Graph holding these triples (for pyshacl and owlrl)."""
+    from rdflib import Graph
+
+    graph = Graph()
+    add = graph.add
+    for t in triples:
+        add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph

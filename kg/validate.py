@@ -1,0 +1,156 @@
+"""SHACL validation with pyshacl, and the one report type IODM returns.
+
+Shapes see exactly the asserted triples (``inference="none"``): RDFS inference during
+validation can turn a wrong value into a valid one (see STACK-NOTES). Class targets still
+follow ``rdfs:subClassOf`` in the data graph, which holds the ontology too, as SHACL defines.
+Warnings and infos are reported but do not break conformance.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kg.errors import ValidationFailed
+from kg.namespaces import SH, shorten
+from kg.results import render_table
+from kg.terms import rdflib_graph
+
+if TYPE_CHECKING:
+    import rdflib
+
+SEVERITIES = ("Violation", "Warning", "Info")
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One sh:ValidationResult, with terms written as prefixed names or literals."""
+
+    severity: str
+    focus_node: str
+    path: str
+    value: str
+    message: str
+    shape: str
+    constraint: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "severity": self.severity,
+            "focusNode": self.focus_node,
+            "resultPath": self.path,
+            "value": self.value,
+            "message": self.message,
+            "sourceShape": self.shape,
+            "sourceConstraintComponent": self.constraint,
+        }
+
+
+@dataclass
+class ValidationReport:
+    """Does the data conform, and every result that says why not."""
+
+    conforms: bool
+    results: list[ValidationResult] = field(default_factory=list)
+    graph: rdflib.Graph | None = None  # the W3C validation report
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    def raise_for_results(self) -> None:
+        if not self.conforms:
+            raise ValidationFailed(self)
+
+    def serialize(self, fmt: str = "table") -> str:
+        if fmt == "table":
+            return self._table()
+        if fmt == "json":
+            return (
+                json.dumps(
+                    {"conforms": self.conforms, "results": [r.as_dict() for r in self.results]},
+                    indent=2,
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+        if fmt == "ttl":
+            assert self.graph is not None
+            return self.graph.serialize(format="turtle")
+        raise ValueError(f"unknown report format {fmt!r}")
+
+    def _table(self) -> str:
+        if not self.results:
+            return "conforms: yes (no SHACL results)\n"
+        rows = [
+            [r.severity, r.focus_node, r.path, r.value, r.message, r.shape] for r in self.results
+        ]
+        table = render_table(["severity", "focus node", "path", "value", "message", "shape"], rows)
+        counts = ", ".join(f"{self.count(s)} {s.lower()}" for s in SEVERITIES if self.count(s))
+        verdict = "yes" if self.conforms else "no"
+        return f"{table}\nconforms: {verdict} ({counts})\n"
+
+
+def validate(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> ValidationReport:
+    """Validate a data graph (ontology included) against a shapes graph."""
+    import pyshacl
+
+    data_graph = rdflib_graph(data)
+    shapes_graph = rdflib_graph(shapes)
+    conforms, report_graph, _ = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+    )
+    return _report(bool(conforms), report_graph)
+
+
+def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
+    from rdflib import RDF, URIRef
+
+    def one(node: Any, prop: str) -> str:
+        value = g.value(node, URIRef(SH + prop))  # type: ignore[arg-type]
+        if value is None:
+            return ""
+        if isinstance(value, URIRef):
+            return shorten(str(value))
+        if prop == "resultPath" and not isinstance(value, URIRef):
+            return _path_text(g, value)
+        return str(value)
+
+    results = []
+    for node in g.subjects(RDF.type, URIRef(SH + "ValidationResult")):
+        severity = one(node, "resultSeverity").removeprefix("sh:")
+        results.append(
+            ValidationResult(
+                severity=severity,
+                focus_node=one(node, "focusNode"),
+                path=one(node, "resultPath"),
+                value=one(node, "value"),
+                message=one(node, "resultMessage"),
+                shape=one(node, "sourceShape"),
+                constraint=one(node, "sourceConstraintComponent"),
+            )
+        )
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    results.sort(key=lambda r: (order.get(r.severity, 9), r.focus_node, r.path, r.message))
+    return ValidationReport(conforms, results, g)
+
+
+def _path_text(g: rdflib.Graph, node: Any) -> str:
+    """A readable form of a complex SHACL path (inverse or sequence)."""
+    from rdflib import URIRef
+    from rdflib.collection import Collection
+
+    inverse = g.value(node, URIRef(SH + "inversePath"))  # type: ignore[arg-type]
+    if inverse is not None:
+        return f"^{shorten(str(inverse))}"
+    try:
+        return "/".join(shorten(str(x)) for x in Collection(g, node))  # type: ignore[arg-type]
+    except Exception:
+        return str(node)

@@ -1,0 +1,43 @@
+"""Parsing files: errors name file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.errors import ParseError, UsageError
+from kg.load import extra_files, parse_file
+
+
+def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text(
+        '@prefix ex: <https://example.org/> .\nex:a ex:b "unterminated .\n', encoding="utf-8"
+    )
+    with pytest.raises(ParseError) as e:
+        parse_file(broken, broken.as_uri(), "extra")
+    assert e.value.location.file == str(broken)
+    assert e.value.location.line == 2
+    assert e.value.location.column is not None
+    assert f"{broken}:2:" in str(e.value)
+
+
+def test_turtle_and_ntriples_parse(tmp_path: Path) -> None:
+    ttl = tmp_path / "a.ttl"
+    ttl.write_text(
+        "@prefix ex: <https://example.org/> .\nex:a ex:b ex:c , ex:d .\n", encoding="utf-8"
+    )
+    assert len(parse_file(ttl, ttl.as_uri(), "extra").triples) == 2
+
+
+def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
+    odd = tmp_path / "data.xlsx"
+    odd.write_text("", encoding="utf-8")
+    with pytest.raises(UsageError, match="unknown RDF format"):
+        extra_files([odd])
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        extra_files([tmp_path / "nope.ttl"])
