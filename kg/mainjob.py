@@ -66,6 +66,8 @@ def run(store: Store, out: TextIO = sys.stdout) -> int:
         say(f"\n[{q.id}] {q.question}")
         if q.params:
             say("   with " + ", ".join(f"{p.name}={p.default}" for p in q.params))
+        if isinstance(result, Solutions):
+            result = result.readable()
         if isinstance(result, Solutions) and len(result) > MAX_ROWS:
             say(result.head(MAX_ROWS).serialize("table").rstrip())
             say(f"… {len(result) - MAX_ROWS} more rows: iodm query {q.id}")

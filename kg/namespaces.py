@@ -44,6 +44,7 @@ PREFIXES: dict[str, str] = {
     "xsd": XSD,
     "sh": SH,
     "graph": GRAPH,
+    "shapes": "https://w3id.org/iodm/shapes#",
 }
 
 _BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: len(kv[1]), reverse=True)

@@ -27,7 +27,7 @@ from kg.errors import Location, ParseError, UsageError
 from kg.namespaces import XSD, expand
 from kg.resources import queries_dir
 from kg.results import Result
-from kg.terms import Term
+from kg.terms import Term, well_formed
 
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(
@@ -60,20 +60,8 @@ class Param:
         return ox.Literal(raw, datatype=ox.NamedNode(datatype))
 
 
-#: Lexical forms accepted for parameter values (XML Schema 1.1 lexical spaces, simplified).
-_LEXICAL = {
-    "xsd:integer": r"[+-]?\d+",
-    "xsd:decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
-    "xsd:double": r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN",
-    "xsd:boolean": r"true|false|1|0",
-    "xsd:date": r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(Z|[+-]\d{2}:\d{2})?",
-    "xsd:gYear": r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?",
-}
-
-
 def _check_lexical(name: str, xsd_type: str, raw: str) -> None:
-    pattern = _LEXICAL.get(xsd_type)
-    if pattern is not None and not re.fullmatch(pattern, raw):
+    if not well_formed(raw, XSD + xsd_type.removeprefix("xsd:")):
         raise UsageError(f"parameter {name} expects {xsd_type}, got {raw!r}")
 
 

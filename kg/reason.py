@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import ReasonerError
+from kg.errors import InvalidDataError, ReasonerError
 from kg.namespaces import OWL, RDF, RDFS, shorten
-from kg.terms import from_rdflib, rdflib_graph
+from kg.terms import from_rdflib, rdflib_graph, well_formed
 
 JAVA_ENV = "IODM_JAVA"
 
@@ -113,6 +113,7 @@ def check(triples: Sequence[ox.Triple], memory_mb: int = 4000) -> ReasonerReport
         path = Path(tmp) / "kg.nt"
         imports = ox.NamedNode(OWL + "imports")
         closed = [t for t in triples if t.predicate != imports]
+        _refuse_ill_typed(closed)
         path.write_bytes(ox.serialize(closed, format=ox.RdfFormat.N_TRIPLES) or b"")
         try:
             world.get_ontology(path.as_uri()).load()
@@ -144,6 +145,18 @@ def check(triples: Sequence[ox.Triple], memory_mb: int = 4000) -> ReasonerReport
     if not report.ok:
         report.explanations = explain(triples)
     return report
+
+
+def _refuse_ill_typed(triples: Iterable[ox.Triple]) -> None:
+    """An ill-typed literal makes OWL tools fail obscurely: name it instead."""
+    for t in triples:
+        o = t.object
+        if isinstance(o, ox.Literal) and not well_formed(o.value, o.datatype.value):
+            raise InvalidDataError(
+                f"{shorten(str(t.subject).strip('<>'))} {shorten(t.predicate.value)} "
+                f'"{o.value}" is not a valid {shorten(o.datatype.value)}',
+                "correct the value in its source file and rebuild",
+            )
 
 
 def _count_types(world) -> int:  # type: ignore[no-untyped-def]

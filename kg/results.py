@@ -49,6 +49,21 @@ class Solutions:
         """The first n rows."""
         return Solutions(self.variables, self.rows[:n])
 
+    def readable(self) -> Solutions:
+        """For people: where a column ``x`` has a ``xLabel`` column, show the label as ``x``.
+
+        >>> s = Solutions(["m", "mLabel", "n"], [(None, None, None)])
+        >>> s.readable().variables
+        ['m', 'n']
+        """
+        keep: list[tuple[str, int]] = []
+        for i, v in enumerate(self.variables):
+            if v + "Label" in self.variables:
+                continue
+            name = v.removesuffix("Label") if v.endswith("Label") else v
+            keep.append((name if name in self.variables else v, i))
+        return Solutions([n for n, _ in keep], [tuple(r[i] for _, i in keep) for r in self.rows])
+
     def column(self, name: str) -> list[Any]:
         i = self.variables.index(name)
         return [to_python(r[i]) for r in self.rows]
@@ -204,8 +219,11 @@ def _display(t: Term | None) -> str:
     return t.value
 
 
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int = 0) -> str:
-    """A plain-text table that fits the terminal; long cells are cut with an ellipsis.
+def render_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], width: int = 0, wrap: bool = False
+) -> str:
+    """A plain-text table that fits the terminal: long cells are cut with an ellipsis, or
+    wrapped onto more lines with ``wrap=True``.
 
     >>> print(render_table(["a", "b"], [["1", "two"]]), end="")
     a  b
@@ -213,6 +231,7 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: i
     1  two
     """
     import shutil
+    import textwrap
 
     width = width or shutil.get_terminal_size((120, 24)).columns
     cells = [[" ".join(str(c).split()) for c in r] for r in rows]
@@ -226,11 +245,25 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: i
         if all(w <= 8 for w in widths):
             break
 
-    def fit(text: str, w: int) -> str:
-        return text if len(text) <= w else text[: w - 1] + "…"
+    def lines_of(text: str, w: int) -> list[str]:
+        if len(text) <= w:
+            return [text]
+        if wrap:
+            return textwrap.wrap(text, w, break_long_words=True) or [""]
+        return [text[: w - 1] + "…"]
 
-    lines = ["  ".join(fit(h, w).ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
+    def block(row: Sequence[str]) -> list[str]:
+        parts = [lines_of(c, w) for c, w in zip(row, widths, strict=True)]
+        height = max(len(p) for p in parts)
+        return [
+            "  ".join(
+                (p[k] if k < len(p) else "").ljust(w) for p, w in zip(parts, widths, strict=True)
+            )
+            for k in range(height)
+        ]
+
+    out = block(headers)
+    out.append("  ".join("-" * w for w in widths))
     for r in cells:
-        lines.append("  ".join(fit(c, w).ljust(w) for c, w in zip(r, widths, strict=True)))
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+        out.extend(block(r))
+    return "\n".join(line.rstrip() for line in out) + "\n"

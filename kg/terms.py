@@ -7,6 +7,7 @@ JSON) are the two edges.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,28 @@ _CONVERTERS.update(
         XSD + "dateTime": _dt.datetime.fromisoformat,
     }
 )
+
+
+#: Lexical forms of the datatypes IODM checks (XML Schema 1.1 lexical spaces, simplified).
+LEXICAL_FORMS = {
+    XSD + "integer": r"[+-]?\d+",
+    XSD + "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
+    XSD + "double": r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?INF|NaN",
+    XSD + "boolean": r"true|false|1|0",
+    XSD + "date": r"-?\d{4,}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(Z|[+-]\d{2}:\d{2})?",
+    XSD + "gYear": r"-?\d{4,}(Z|[+-]\d{2}:\d{2})?",
+    XSD + "gYearMonth": r"-?\d{4,}-(0[1-9]|1[0-2])(Z|[+-]\d{2}:\d{2})?",
+}
+
+
+def well_formed(lexical: str, datatype: str) -> bool:
+    """Is this a valid lexical form of the datatype? (True for datatypes not checked.)
+
+    >>> well_formed("2010-11-28", XSD + "date"), well_formed("five", XSD + "integer")
+    (True, False)
+    """
+    pattern = LEXICAL_FORMS.get(datatype)
+    return pattern is None or re.fullmatch(pattern, lexical) is not None
 
 
 # --- rdflib edge -------------------------------------------------------------------------------

@@ -88,7 +88,8 @@ class ValidationReport:
         rows = [
             [r.severity, r.focus_node, r.path, r.value, r.message, r.shape] for r in self.results
         ]
-        table = render_table(["severity", "focus node", "path", "value", "message", "shape"], rows)
+        headers = ["severity", "focus node", "path", "value", "message", "shape"]
+        table = render_table(headers, rows, wrap=True)
         counts = ", ".join(f"{self.count(s)} {s.lower()}" for s in SEVERITIES if self.count(s))
         verdict = "yes" if self.conforms else "no"
         return f"{table}\nconforms: {verdict} ({counts})\n"

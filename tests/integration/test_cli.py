@@ -1,0 +1,150 @@
+"""The `iodm` command as a user runs it: build, validate, stats, query, export, and errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+
+from kg.cli import main
+from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+
+from ..conftest import FIXTURES
+
+TOY = sorted((FIXTURES / "toy").glob("*.ttl"))
+SHAPES = Path(__file__).resolve().parents[1] / "shapes"
+
+
+def iodm(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store built from the ontology, the curated data and the toy fixture (tests that use
+    it may try to write, but every write they try must be refused)."""
+    descriptor = f"oxigraph:{tmp_path_factory.mktemp('cli') / 'store'}"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["--store", descriptor, "build", "-q", *map(str, TOY)])
+    assert code == EXIT_OK, err.getvalue()
+    return descriptor
+
+
+def test_help_is_instant_and_imports_nothing_heavy() -> None:
+    code = (
+        "import sys, kg.cli\n"
+        "heavy = {'pyoxigraph', 'rdflib', 'pyshacl', 'owlready2', 'networkx'} & set(sys.modules)\n"
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_broken_file_changes_nothing(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, before, _ = iodm(capsys, "--store", store, "stats")
+    broken = tmp_path / "broken.ttl"
+    broken.write_text('@prefix ex: <https://example.org/> .\nex:a ex:b "oops .\n', encoding="utf-8")
+    code, _, err = iodm(capsys, "--store", store, "build", broken)
+    assert code == EXIT_INVALID
+    assert "broken.ttl:2:" in err
+    _, after, _ = iodm(capsys, "--store", store, "stats")
+    assert after == before
+
+
+@pytest.mark.parametrize("bad", sorted((SHAPES / "invalid").glob("*.ttl")), ids=lambda p: p.stem)
+def test_data_breaking_a_shape_is_refused_with_its_message(
+    store: str, bad: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("COLUMNS", "1000")
+    _, before, _ = iodm(capsys, "--store", store, "stats")
+    code, out, _ = iodm(capsys, "--store", store, "validate", bad)
+    assert code == EXIT_INVALID
+    shape = bad.read_text(encoding="utf-8").splitlines()[0].split()[2]
+    report = json.loads(iodm(capsys, "--store", store, "validate", "--format", "json", bad)[1])
+    messages = [r["message"] for r in report["results"] if r["severity"] == "Violation"]
+    assert messages and all(messages), "every violation carries a message"
+    assert any(m in out for m in messages)  # a wide terminal shows each message whole
+    code, _, err = iodm(capsys, "--store", store, "build", bad)
+    assert code == EXIT_INVALID and "SHACL" in err
+    assert iodm(capsys, "--store", store, "stats")[1] == before
+    assert shape  # the header names the shape (checked in tests/shapes)
+
+
+def test_validate_formats(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", store, "validate", "--format", "json")
+    assert code == EXIT_OK and json.loads(out)["conforms"] is True
+    code, out, _ = iodm(capsys, "--store", store, "validate", "--format", "ttl")
+    g = rdflib.Graph().parse(data=out, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert (None, rdflib.RDF.type, sh.ValidationReport) in g
+
+
+def test_stats_counts_graphs_and_classes(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", store, "stats")
+    assert code == EXIT_OK
+    assert "graph:ontology/iodm.ttl" in out
+    assert "iodm:ResponseOption" in out
+
+
+def test_query_formats_and_errors(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(
+        capsys, "--store", store, "query", "cq3-decision-factors", "--format", "csv"
+    )
+    assert code == EXIT_OK and len(out.strip().splitlines()) == 1 + 9
+    target = tmp_path / "out" / "factors.json"
+    code, _, _ = iodm(
+        capsys, "--store", store, "query", "cq3-decision-factors", "--format", "json", "-o", target
+    )
+    assert len(json.loads(target.read_text())["results"]["bindings"]) == 9
+    adhoc = tmp_path / "q.rq"
+    adhoc.write_text("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", encoding="utf-8")
+    code, out, _ = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "nt")
+    assert code == EXIT_OK and len(out.strip().splitlines()) == 3
+    assert (
+        iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "csv")[0]
+        == EXIT_USAGE
+    )
+    assert iodm(capsys, "--store", store, "query", "no-such-query")[0] == EXIT_USAGE
+    code, _, err = iodm(capsys, "--store", store, "query", "cq5-long-tenure", "-p", "minYears=lots")
+    assert code == EXIT_USAGE and "minYears" in err
+    adhoc.write_text("SELECT ?s WHERE { ?s ?p }", encoding="utf-8")
+    code, _, err = iodm(capsys, "--store", store, "query", "--sparql", adhoc)
+    assert code == EXIT_USAGE and "malformed SPARQL" in err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rdflib_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")]
+)
+def test_export_round_trips(
+    store: str, tmp_path: Path, fmt: str, rdflib_format: str, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / f"kg.{fmt}"
+    code, _, _ = iodm(capsys, "--store", store, "export", "--format", fmt, "-o", target)
+    assert code == EXIT_OK
+    exported = rdflib.Graph().parse(target, format=rdflib_format)
+    nt = tmp_path / "reference.nt"
+    iodm(capsys, "--store", store, "export", "--format", "nt", "-o", nt)
+    reference = rdflib.Graph().parse(nt, format="nt")
+    assert len(exported) == len(reference) > 1000
+
+
+def test_export_graphml(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import networkx as nx
+
+    target = tmp_path / "kg.graphml"
+    assert (
+        iodm(capsys, "--store", store, "export", "--format", "graphml", "-o", target)[0] == EXIT_OK
+    )
+    g = nx.read_graphml(target)
+    assert g.number_of_nodes() > 50 and g.number_of_edges() > 50
+    labelled = [n for n, d in g.nodes(data=True) if d.get("label")]
+    assert labelled
