@@ -16,13 +16,14 @@ def main() -> None:
     print(f"built {summary.graphs} graphs, {summary.triples} triples in memory")
 
     responses = get("cq2-responses-on-spectrum").run(store)
+    columns = ["missionLabel", "optionLabel", "rank"]
     try:
         import pandas as pd
     except ImportError:  # pandas is optional: rows are plain dicts too
         for row in responses:
-            print(row)
+            print(*(row[c] for c in columns))
     else:
-        print(pd.DataFrame(responses).to_string(index=False))
+        print(pd.DataFrame(responses)[columns].to_string(index=False))
 
 
 if __name__ == "__main__":
