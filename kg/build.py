@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.derive import DERIVED_GRAPH, derive
 from kg.errors import StoreError
 from kg.load import Progress, Source, extra_files, packaged_files, parse_all
 from kg.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD
@@ -25,10 +26,11 @@ VOID = "http://rdfs.org/ns/void#"
 
 
 def load_sources(
-    extra: Iterable[str | Path] = (), progress: Progress | None = None
+    extra: Iterable[str | Path] = (), progress: Progress | None = None, core_only: bool = False
 ) -> list[Source]:
-    """Parse the packaged ontology, shapes and curated data, then the user's files."""
-    return parse_all([*packaged_files(), *extra_files(extra)], progress)
+    """Parse the packaged ontology, shapes and curated data (see ``packaged_files``), then the
+    user's files."""
+    return parse_all([*packaged_files(core_only), *extra_files(extra)], progress)
 
 
 def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
@@ -51,13 +53,19 @@ class BuildSummary:
 
 
 def build(
-    store: Store, extra: Iterable[str | Path] = (), progress: Progress | None = None
+    store: Store,
+    extra: Iterable[str | Path] = (),
+    progress: Progress | None = None,
+    core_only: bool = False,
 ) -> BuildSummary:
+    """Parse, validate, derive, then write everything in one transaction."""
     progress = progress or Progress(quiet=True)
-    sources = load_sources(extra, progress)
+    sources = load_sources(extra, progress, core_only)
     progress.say(f"validating {progress.total:,} triples against the SHACL shapes…")
     report = check_sources(sources)
     report.raise_for_results()
+    data, _ = split(sources)
+    sources.append(Source(None, DERIVED_GRAPH, "derived", derive(data)))
     previous = managed_graphs(store)
     graphs: dict[str, Sequence[ox.Triple]] = {s.graph: s.triples for s in sources}
     graphs[BUILD_GRAPH] = _manifest(sources)

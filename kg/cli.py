@@ -15,6 +15,7 @@ store descriptors: oxigraph:PATH (default: in your data directory), memory:,
 sparql:QUERY_URL[,UPDATE_URL]. Set IODM_STORE to change the default.
 exit codes: 0 ok, 1 invalid data, 2 usage, 3 runtime.
 """
+CORE_ONLY_HELP = "only the core ontology (no peacekeeping module, no curated data): for other IOs"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         help="extra RDF files (Turtle, N-Triples, JSON-LD, RDF/XML)",
     )
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    c.add_argument("--core-only", action="store_true", help=CORE_ONLY_HELP)
     c.set_defaults(func=cmd_build)
 
     c = sub.add_parser(
@@ -48,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "files", nargs="*", metavar="FILE", help="validate what `iodm build FILE…` would store"
     )
     c.add_argument("--format", choices=("table", "json", "ttl"), default="table")
+    c.add_argument("--core-only", action="store_true", help=CORE_ONLY_HELP)
     c.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("reason", help="check OWL 2 consistency and classify with HermiT")
@@ -78,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
     c.set_defaults(func=cmd_query)
+
+    c = sub.add_parser(
+        "check", help="run the quality checks (queries/checks): each must find nothing"
+    )
+    c.set_defaults(func=cmd_check)
 
     c = sub.add_parser("stats", help="triples per named graph and instances per class")
     c.set_defaults(func=cmd_stats)
@@ -121,7 +129,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     progress = Progress(quiet=args.quiet)
     with _open(args, writable=True) as store:
-        summary = build(store, args.files, progress)
+        summary = build(store, args.files, progress, core_only=args.core_only)
         print(f"built {store.descriptor}: {summary.graphs} graphs, {summary.triples:,} triples")
         _print_warnings(summary.report)
     return EXIT_OK
@@ -137,7 +145,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from kg.build import check_sources, load_sources, stored_sources
 
     if args.files:
-        sources = load_sources(args.files)
+        sources = load_sources(args.files, core_only=args.core_only)
+    elif args.core_only:
+        raise UsageError("--core-only applies to FILEs", "give the files to validate")
     else:
         with _open(args) as store:
             sources = stored_sources(store)
@@ -228,6 +238,26 @@ def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
             f"--format {fmt} does not fit a {kind} result", f"use one of {', '.join(allowed)}"
         )
     return result.serialize(fmt)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from kg.queries import library
+    from kg.results import Solutions
+
+    failed = 0
+    with _open(args) as store:
+        checks = [q for q in library().values() if q.group == "checks"]
+        for q in checks:
+            result = q.run(store)
+            assert isinstance(result, Solutions), f"{q.id} must be a SELECT query"
+            if len(result):
+                failed += 1
+                print(f"FAIL {q.id}: {q.title} ({len(result)} rows)")
+                sys.stdout.write(result.serialize("table"))
+            else:
+                print(f"ok   {q.id}")
+    print(f"{len(checks) - failed} of {len(checks)} checks pass")
+    return EXIT_INVALID if failed else EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -44,16 +44,22 @@ class Source:
         return self.role == "shapes"
 
 
-def packaged_files() -> list[tuple[Path, str, str]]:
-    """(path, graph IRI, role) of the ontology, vocabularies, shapes and curated data."""
+def packaged_files(core_only: bool = False) -> list[tuple[Path, str, str]]:
+    """(path, graph IRI, role) of the ontology, vocabularies, shapes and curated data.
+
+    ``core_only`` keeps the core module alone: no file of the peacekeeping module (its name
+    contains ``pko``) and no curated data, for researchers who model another organization.
+    """
     found: list[tuple[Path, str, str]] = []
     onto = ontology_dir()
     for path in sorted(onto.rglob("*.ttl")):
         rel = path.relative_to(onto).as_posix()
+        if core_only and "pko" in path.name:
+            continue
         role = "shapes" if rel.startswith("shapes/") else "ontology"
         found.append((path, f"{GRAPH}ontology/{rel}", role))
     data = data_dir()
-    for path in sorted(data.rglob("*.ttl")) if data.is_dir() else []:
+    for path in sorted(data.rglob("*.ttl")) if data.is_dir() and not core_only else []:
         rel = path.relative_to(data).as_posix()
         found.append((path, f"{GRAPH}data/{rel}", "data"))
     return found

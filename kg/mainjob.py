@@ -12,7 +12,7 @@ from kg.store import Store
 MAX_ROWS = 12
 
 NEXT_STEPS = """\
-What to try next:
+What to try next (after `source .venv/bin/activate`, or call .venv/bin/iodm):
   iodm queries                                   the question library
   iodm query cq5-long-tenure -p minYears=3       bind a parameter
   iodm query cq2-responses-on-spectrum --format csv

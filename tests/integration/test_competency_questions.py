@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from kg.build import build
+from kg.build import build, split
+from kg.derive import DERIVED_GRAPH, derive
 from kg.load import packaged_files, parse_all
 from kg.queries import get, library
 from kg.results import Solutions
@@ -27,8 +28,9 @@ def toy() -> Store:
         [f for f in packaged_files() if f[2] == "ontology"]
         + [(p, p.as_uri(), "extra") for p in sorted(TOY.glob("*.ttl"))]
     )
+    data, _ = split(sources)
     memory = MemoryStore()
-    memory.replace_graphs({s.graph: s.triples for s in sources})
+    memory.replace_graphs({s.graph: s.triples for s in sources} | {DERIVED_GRAPH: derive(data)})
     return memory
 
 
