@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyoxigraph as ox
 
-from kg.namespaces import GRAPH, IODM, XSD
+from kg.namespaces import GRAPH, XSD, iodm
 
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
@@ -41,7 +41,7 @@ def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     result = store.query(get("post-host-capital").text)
     assert isinstance(result, ox.QuerySolutions)
-    distance = ox.NamedNode(IODM + "distanceToHostCapitalKm")
+    distance = ox.NamedNode(iodm.distanceToHostCapitalKm)
     decimal = ox.NamedNode(XSD + "decimal")
     derived = []
     for row in result:
