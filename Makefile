@@ -10,8 +10,8 @@ run: $(STAMP)
 	$(BIN)/iodm run
 
 test: $(STAMP)
-	$(BIN)/ruff check kg tests examples
-	$(BIN)/ruff format --check kg tests examples
+	$(BIN)/ruff check kg tests examples benchmarks
+	$(BIN)/ruff format --check kg tests examples benchmarks
 	$(BIN)/mypy kg
 	$(BIN)/pytest
 
@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff format kg tests examples
-	$(BIN)/ruff check --fix kg tests examples
+	$(BIN)/ruff format kg tests examples benchmarks
+	$(BIN)/ruff check --fix kg tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
