@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     c = sub.add_parser("stats", help="triples per named graph and instances per class")
+    c.add_argument(
+        "--provenance", action="store_true", help="the share of curated claims with a source"
+    )
     c.set_defaults(func=cmd_stats)
 
     c = sub.add_parser("export", help="write the store as RDF or GraphML")
@@ -261,10 +264,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from kg.inspect import stats
+    from kg.inspect import provenance, stats
 
     with _open(args) as store:
-        sys.stdout.write(stats(store).render())
+        sys.stdout.write((provenance(store) if args.provenance else stats(store)).render())
     return EXIT_OK
 
 

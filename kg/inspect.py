@@ -48,6 +48,57 @@ def stats(store: Store) -> Stats:
     )
 
 
+@dataclass
+class Provenance:
+    """How many claims of the curated graph carry a source, overall and per class."""
+
+    per_class: list[tuple[str, int, int]]  # class IRI, claims, claims with a source
+    claims: int
+    sourced: int
+    unsourced: list[str]  # claim IRIs
+
+    @property
+    def share(self) -> float:
+        return 100.0 * self.sourced / self.claims if self.claims else 100.0
+
+    def render(self) -> str:
+        rows = [
+            [shorten(c), f"{n:,}", f"{k:,}", f"{100.0 * k / n:.1f}%"] for c, n, k in self.per_class
+        ]
+        out = [render_table(["class", "claims", "with a source", "share"], rows)]
+        out.append(
+            f"{self.share:.1f}% of {self.claims:,} claims in the curated graph carry a source "
+            "(dcterms:source or prov:wasDerivedFrom)."
+        )
+        if self.unsourced:
+            out.append("Without a source:")
+            out += [f"  {shorten(c)}" for c in self.unsourced]
+        return "\n".join(out) + "\n"
+
+
+def provenance(store: Store) -> Provenance:
+    from kg.queries import get
+
+    result = get("claims-with-sources").run(store)
+    assert isinstance(result, Solutions)
+    per_class: dict[str, list[int]] = {}
+    claims: dict[str, bool] = {}
+    for claim, cls, sourced in result.rows:
+        assert isinstance(claim, ox.NamedNode) and isinstance(cls, ox.NamedNode)
+        assert isinstance(sourced, ox.Literal)
+        ok = sourced.value == "true"
+        counts = per_class.setdefault(cls.value, [0, 0])
+        counts[0] += 1
+        counts[1] += ok
+        claims[claim.value] = ok
+    return Provenance(
+        [(c, n, k) for c, (n, k) in sorted(per_class.items())],
+        len(claims),
+        sum(claims.values()),
+        sorted(c for c, ok in claims.items() if not ok),
+    )
+
+
 def export(store: Store, fmt: str, out: IO[str], graph: str | None = None) -> int:
     """Write the store (or one graph) to ``out``; returns the number of triples or quads."""
     if fmt not in EXPORT_FORMATS:

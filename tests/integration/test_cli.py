@@ -60,7 +60,12 @@ def test_broken_file_changes_nothing(store: str, tmp_path: Path, capsys) -> None
     assert after == before
 
 
-@pytest.mark.parametrize("bad", sorted((SHAPES / "invalid").glob("*.ttl")), ids=lambda p: p.stem)
+# Every invalid example is checked against its shape in tests/shapes; here two of them show
+# what a user sees from the command line.
+CLI_EXAMPLES = ["response-without-option.ttl", "anonymous-interviewee-named.ttl"]
+
+
+@pytest.mark.parametrize("bad", [SHAPES / "invalid" / n for n in CLI_EXAMPLES], ids=str)
 def test_data_breaking_a_shape_is_refused_with_its_message(
     store: str, bad: Path, capsys, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -148,3 +153,42 @@ def test_export_graphml(store: str, tmp_path: Path, capsys) -> None:  # type: ig
     assert g.number_of_nodes() > 50 and g.number_of_edges() > 50
     labelled = [n for n, d in g.nodes(data=True) if d.get("label")]
     assert labelled
+
+
+@pytest.mark.slow
+def test_reason_then_materialize_then_rebuild(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = f"oxigraph:{tmp_path / 'store'}"
+    assert iodm(capsys, "--store", store, "build", "-q")[0] == EXIT_OK
+    code, out, _ = iodm(capsys, "--store", store, "reason")
+    assert code == EXIT_OK and out.startswith("consistent")
+    code, out, _ = iodm(capsys, "--store", store, "reason", "--materialize")
+    assert code == EXIT_OK and "materialized" in out
+    assert "graph:inferred" in iodm(capsys, "--store", store, "stats")[1]
+    assert iodm(capsys, "--store", store, "build", "-q")[0] == EXIT_OK
+    assert "graph:inferred" not in iodm(capsys, "--store", store, "stats")[1]
+
+
+def test_reason_on_an_empty_store_says_what_to_do(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = iodm(capsys, "--store", f"oxigraph:{tmp_path / 'none'}", "reason")
+    assert code == 3 and "iodm build" in err
+
+
+def test_checks_all_pass_on_the_curated_graph(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", store, "check")
+    last = out.strip().splitlines()[-1]
+    assert code == EXIT_OK, out
+    passed, _, total = last.split()[:3]
+    assert passed == total and int(total) >= 1
+
+
+def test_unknown_store_descriptor_is_a_usage_error(capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = iodm(capsys, "--store", "mongo:x", "stats")
+    assert code == EXIT_USAGE and "oxigraph:PATH" in err
+
+
+def test_provenance_share_is_reported_and_complete(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", store, "stats", "--provenance")
+    assert code == EXIT_OK
+    summary = next(line for line in out.splitlines() if "claims in the curated graph" in line)
+    assert summary.startswith("100.0% of "), out
+    assert "Without a source" not in out

@@ -41,3 +41,29 @@ def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such file"):
         extra_files([tmp_path / "nope.ttl"])
+
+
+def test_long_loads_show_progress(tmp_path: Path) -> None:
+    import io
+
+    from kg.load import Progress
+
+    big = tmp_path / "big.nt"
+    big.write_text(
+        "".join(
+            f'<https://example.org/s{i}> <https://example.org/p> "{i}" .\n' for i in range(60_000)
+        ),
+        encoding="utf-8",
+    )
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    progress = Progress(stream=screen)
+    source = parse_file(big, big.as_uri(), "extra", progress)
+    progress.done(big, len(source.triples))
+    text = screen.getvalue()
+    assert "50,000 triples" in text  # the running count on a long file
+    assert "parsed" in text and "60,000 triples" in text
