@@ -49,5 +49,7 @@ def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
             float(row[v].value) for v in ("stationLat", "stationLong", "capitalLat", "capitalLong")
         ]
         km = Decimal(haversine_km(*coords)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-        derived.append(ox.Triple(row["post"], distance, ox.Literal(str(km), datatype=decimal)))
+        # canonical xsd:decimal ("0", "296.7"), as Oxigraph stores it, so every backend agrees
+        lexical = format(km.normalize(), "f")
+        derived.append(ox.Triple(row["post"], distance, ox.Literal(lexical, datatype=decimal)))
     return derived
