@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean system-deps
 
 run: $(STAMP)
 	$(BIN)/iodm run
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	$(BIN)/ruff check kg tests examples benchmarks
 	$(BIN)/ruff format --check kg tests examples benchmarks
 	$(BIN)/mypy kg
@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	if java -version >/dev/null 2>&1; then extras=dev; else extras=dev,reasoner; fi; \
 	  $(BIN)/python -m pip install --quiet -e ".[$$extras]"
 	touch $(STAMP)
+
+# Debian packages the tests need (a headless browser, Virtuoso); needs root. `run` never does.
+system-deps:
+	bash .ci/system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff format kg tests examples benchmarks

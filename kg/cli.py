@@ -100,6 +100,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--graph", metavar="IRI", help="only this named graph")
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
     c.set_defaults(func=cmd_export)
+
+    from kg.publish.commands import add_parsers
+
+    add_parsers(sub)
     return p
 
 

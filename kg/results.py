@@ -4,7 +4,7 @@ A :class:`Solutions` iterates as dicts of plain Python values, so ``pandas.DataF
 takes it directly; the RDF terms stay available in ``rows`` for the W3C result formats.
 
 Why written here: pyoxigraph serializes only the solutions its own engine produced, and rdflib
-has no TSV writer; the three formats (SPARQL 1.1 Query Results JSON, CSV and TSV) are short
+has no TSV writer; the four formats (SPARQL 1.1 Query Results JSON, XML, CSV and TSV) are short
 specifications, and the tests check this writer against pyoxigraph's on the same results.
 """
 
@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
@@ -75,6 +76,8 @@ class Solutions:
             return _tsv(self)
         if fmt == "json":
             return _json(self)
+        if fmt == "xml":
+            return _xml(self)
         if fmt == "table":
             return render_table(self.variables, [[_display(t) for t in r] for r in self.rows])
         raise ValueError(f"unknown format for solutions: {fmt}")
@@ -92,6 +95,9 @@ class Boolean:
     def serialize(self, fmt: str) -> str:
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": self.value}) + "\n"
+        if fmt == "xml":
+            answer = "true" if self.value else "false"
+            return f"{_XML_HEAD}<head/>\n<boolean>{answer}</boolean>\n</sparql>\n"
         if fmt in ("csv", "tsv", "table"):
             return ("true" if self.value else "false") + "\n"
         raise ValueError(f"unknown format for a boolean: {fmt}")
@@ -202,6 +208,41 @@ def _json_term(t: Term) -> dict[str, Any]:
     if t.datatype.value == XSD + "string":
         return {"type": "literal", "value": t.value}
     return {"type": "literal", "value": t.value, "datatype": t.datatype.value}
+
+
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
+
+
+def _xml(s: Solutions) -> str:
+    """SPARQL Query Results XML Format (https://www.w3.org/TR/rdf-sparql-XMLres/)."""
+    out = [_XML_HEAD, "<head>\n"]
+    out += [f"<variable name={quoteattr(v)}/>\n" for v in s.variables]
+    out.append("</head>\n<results>\n")
+    for row in s.rows:
+        out.append("<result>")
+        for v, t in zip(s.variables, row, strict=True):
+            if t is not None:
+                out.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+        out.append("</result>\n")
+    out.append("</results>\n</sparql>\n")
+    return "".join(out)
+
+
+def _xml_term(t: Term) -> str:
+    if isinstance(t, ox.NamedNode):
+        return f"<uri>{escape(t.value)}</uri>"
+    if isinstance(t, ox.BlankNode):
+        return f"<bnode>{escape(t.value)}</bnode>"
+    if isinstance(t, ox.Triple):
+        parts = "".join(
+            f"<{k}>{_xml_term(getattr(t, k))}</{k}>" for k in ("subject", "predicate", "object")
+        )
+        return f"<triple>{parts}</triple>"
+    if t.language:
+        return f"<literal xml:lang={quoteattr(t.language)}>{escape(t.value)}</literal>"
+    if t.datatype.value == XSD + "string":
+        return f"<literal>{escape(t.value)}</literal>"
+    return f"<literal datatype={quoteattr(t.datatype.value)}>{escape(t.value)}</literal>"
 
 
 # --- for people -------------------------------------------------------------------------------

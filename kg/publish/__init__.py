@@ -1,0 +1,14 @@
+"""Linked-data publishing: ``iodm serve``, ``iodm publish`` and ``iodm push``.
+
+Everything published comes from one privacy-filtered snapshot of a store
+(:class:`kg.publish.dataset.Published`): the web pages, the RDF documents, the dumps, the VoID
+description and every SPARQL answer. An interviewee who chose anonymity is withheld there, once,
+before anything can be asked (:mod:`kg.publish.privacy`).
+
+Modules: ``commands`` (argparse only, so ``iodm --help`` stays instant), ``privacy``,
+``dataset`` (the snapshot, queries with time-outs and row limits, updates), ``sparqltext``
+(what the protocol needs to know of query text), ``negotiate`` (Accept headers), ``iris``
+(w3id IRIs ↔ server paths), ``describe`` (documents about one resource), ``ontology_doc``,
+``void`` (VoID, DCAT and dumps), ``html`` (Jinja2 pages), ``app`` (the Starlette application),
+``site`` (the static site), ``push`` (loading a remote SPARQL engine).
+"""

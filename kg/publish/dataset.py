@@ -1,0 +1,239 @@
+"""The published dataset: a privacy-filtered, in-memory snapshot of a store.
+
+``iodm serve``, ``iodm publish`` and ``iodm push`` read only from a :class:`Published`: it copies
+every named graph of the store into an in-memory Oxigraph store through
+:func:`kg.publish.privacy.protect`, so whatever a client asks, it asks the filtered copy. An
+update (only with the server's token) goes to the store itself, then the snapshot is taken again
+and filtered again. The knowledge graph is small (thousands of triples), so a copy costs
+milliseconds; a restart picks up a new ``iodm build``.
+
+Queries run with the default graph as the union of the named graphs, unless the query names its
+own dataset (FROM / FROM NAMED) or the protocol does (default-graph-uri / named-graph-uri, which
+win over the query's). Each query has a time limit and a row limit (:class:`Limits`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import pyoxigraph as ox
+
+from kg.errors import IODMError, QueryError, StoreError
+from kg.publish.privacy import Filtered, protect
+from kg.publish.sparqltext import add_using, has_dataset_clause, tokens
+from kg.results import Boolean, Result, Solutions, Triples
+from kg.store import Store
+
+T = TypeVar("T")
+
+
+class QueryTimeout(IODMError):
+    """A query ran longer than the server allows."""
+
+
+class ResultTooLarge(IODMError):
+    """A result has more rows (or triples) than the server allows."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 30.0  # seconds
+    max_rows: int = 10_000  # rows of a SELECT, triples of a CONSTRUCT/DESCRIBE
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """The RDF dataset of one request (SPARQL 1.1 Protocol §2.1.4); None means not given."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    @property
+    def given(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+@dataclass
+class Snapshot:
+    store: ox.Store
+    graphs: list[str]
+    filtered: Filtered
+    taken: float = field(default_factory=time.time)
+
+
+class Published:
+    """What the server and the static site publish: the filtered snapshot of ``source``."""
+
+    def __init__(self, source: Store) -> None:
+        self.source = source
+        self._lock = threading.Lock()
+        self._snapshot = self._take()
+
+    # --- the snapshot ------------------------------------------------------------------------
+
+    def _take(self) -> Snapshot:
+        quads = list(self.source.quads())
+        filtered = protect(quads)
+        store = ox.Store()
+        store.extend(filtered.quads)
+        graphs = sorted(
+            {q.graph_name.value for q in filtered.quads if isinstance(q.graph_name, ox.NamedNode)}
+        )
+        return Snapshot(store, graphs, filtered)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    @property
+    def store(self) -> ox.Store:
+        return self._snapshot.store
+
+    @property
+    def graphs(self) -> list[str]:
+        return self._snapshot.graphs
+
+    @property
+    def withheld(self) -> int:
+        return self._snapshot.filtered.withheld
+
+    def refresh(self) -> None:
+        self._snapshot = self._take()
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of the named graphs (or of one)."""
+        g = ox.NamedNode(graph) if graph else None
+        for q in self.store.quads_for_pattern(None, None, None, g):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                yield q
+
+    def triples(self) -> list[ox.Triple]:
+        """The union of the named graphs, each triple once."""
+        return list(dict.fromkeys(q.triple for q in self.quads()))
+
+    def knows(self, iri: str) -> bool:
+        """Whether the published data mentions this IRI as a subject, object or graph name."""
+        node = ox.NamedNode(iri)
+        store = self.store
+        return (
+            next(iter(store.quads_for_pattern(node, None, None, None)), None) is not None
+            or next(iter(store.quads_for_pattern(None, None, node, None)), None) is not None
+            or iri in self.graphs
+        )
+
+    # --- SPARQL ------------------------------------------------------------------------------
+
+    def query(
+        self,
+        text: str,
+        dataset: DatasetSpec | None = None,
+        base_iri: str | None = None,
+        limits: Limits | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Result:
+        """Run a query on the snapshot; results are read in full, within the limits.
+
+        Runs in the calling thread (the server calls it from a worker thread and stops waiting
+        at the time limit); ``cancel`` stops reading a streaming result early.
+        """
+        _refuse_network(text)
+        limits = limits or Limits()
+        deadline = time.monotonic() + limits.timeout
+        kwargs: dict[str, object] = {"base_iri": base_iri}
+        if dataset is not None and dataset.given:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
+        elif not has_dataset_clause(text):
+            kwargs["use_default_graph_as_union"] = True
+        try:
+            result = self.store.query(text, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as e:
+            raise QueryError(f"malformed SPARQL query: {e.msg}") from e
+        except OSError as e:
+            raise StoreError(f"the query failed: {e}") from e
+        try:
+            return _read(result, limits, deadline, cancel)
+        except (ResultTooLarge, QueryTimeout) as e:
+            failure: IODMError = type(e)(e.message, e.hint)
+        except OSError as e:
+            failure = StoreError(f"the query failed: {e}")
+        finally:
+            # pyoxigraph results must be dropped on the thread that made them: no traceback
+            # may carry them to the thread that reports the error.
+            del result
+        raise failure from None
+
+    def update(
+        self,
+        text: str,
+        dataset: DatasetSpec | None = None,
+        base_iri: str | None = None,
+    ) -> None:
+        """Run an update on the source store, then take and filter the snapshot again."""
+        if dataset is not None and dataset.given:
+            text = add_using(text, dataset.default_graphs, dataset.named_graphs)
+        _check_update_syntax(text, base_iri)
+        with self._lock:
+            if base_iri:
+                text = f"BASE <{base_iri}>\n{text}"
+            self.source.update(text)
+            self.refresh()
+
+
+def _read(
+    result: object, limits: Limits, deadline: float, cancel: threading.Event | None
+) -> Result:
+    if isinstance(result, ox.QueryBoolean):
+        return Boolean(bool(result))
+    if isinstance(result, ox.QuerySolutions):
+        variables = result.variables
+        rows = [tuple(s[v] for v in variables) for s in _bounded(result, limits, deadline, cancel)]
+        return Solutions([v.value for v in variables], rows)
+    assert isinstance(result, ox.QueryTriples)
+    return Triples(list(_bounded(result, limits, deadline, cancel)))
+
+
+def _bounded(
+    results: Iterable[T], limits: Limits, deadline: float, cancel: threading.Event | None
+) -> Iterator[T]:
+    max_rows = limits.max_rows
+    for n, item in enumerate(results, start=1):
+        if n > max_rows:
+            raise ResultTooLarge(
+                f"the result has more than {max_rows:,} rows or triples, this server's limit",
+                "add a LIMIT, or narrow the query",
+            )
+        if n % 256 == 0 and (time.monotonic() > deadline or (cancel and cancel.is_set())):
+            raise QueryTimeout(
+                f"the query ran longer than {limits.timeout:g} s, this server's limit",
+                "narrow the query or add a LIMIT",
+            )
+        yield item
+
+
+def _check_update_syntax(text: str, base_iri: str | None) -> None:
+    """Parse an update without touching any data: on an empty store, nothing can change.
+
+    LOAD is refused here: it would fetch from the network, even on an empty store.
+    """
+    _refuse_network(text)
+    try:
+        ox.Store().update(text, base_iri=base_iri)
+    except SyntaxError as e:
+        raise QueryError(f"malformed SPARQL update: {e.msg}") from e
+    except OSError as e:
+        raise StoreError(f"the update failed: {e}") from e
+
+
+def _refuse_network(text: str) -> None:
+    """SERVICE and LOAD would make the server fetch from other hosts: refused."""
+    for t in tokens(text):
+        if t.is_word("SERVICE", "LOAD"):
+            raise QueryError(
+                f"{t.text.upper()} is not allowed on this server: "
+                "it would fetch data from the network"
+            )

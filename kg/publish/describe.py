@@ -1,0 +1,172 @@
+"""The document about one resource: its statements both ways, labels, and provenance.
+
+A document about ``X`` holds every triple with ``X`` as subject (and the blank nodes they lead
+to), every triple with ``X`` as object, the labels of every resource they link, and the
+provenance chain: what ``X`` cites with ``dcterms:source`` or ``prov:wasDerivedFrom``, followed
+through passages to the paper (``dcterms:isPartOf``) and the literature or interviews they
+reference (``dcterms:references``), with each link's own statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg.namespaces import DCTERMS, IODM, PROV, RDF, RDFS, SKOS
+
+FOAF = "http://xmlns.com/foaf/0.1/"
+#: Label properties, most preferred first.
+LABELS = (
+    SKOS + "prefLabel",
+    RDFS + "label",
+    DCTERMS + "title",
+    FOAF + "name",
+    IODM + "fullName",
+)
+#: Properties that say where a claim comes from.
+CITES = (DCTERMS + "source", PROV + "wasDerivedFrom")
+#: Followed from a source to what it belongs to or cites.
+SOURCE_LINKS = (*CITES, DCTERMS + "isPartOf", DCTERMS + "references")
+PROVENANCE_DEPTH = 4
+
+Node = ox.NamedNode | ox.BlankNode
+
+
+def _unique(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    return list(dict.fromkeys(triples))
+
+
+def about(store: ox.Store, node: Node) -> list[ox.Triple]:
+    """Triples with ``node`` as subject, each once (a triple may sit in several graphs)."""
+    return _unique(q.triple for q in store.quads_for_pattern(node, None, None, None))
+
+
+def pointing_to(store: ox.Store, node: Node) -> list[ox.Triple]:
+    return _unique(q.triple for q in store.quads_for_pattern(None, None, node, None))
+
+
+def closure(store: ox.Store, triples: list[ox.Triple]) -> list[ox.Triple]:
+    """The triples plus those of the blank nodes they lead to (a concise bounded description)."""
+    out = list(triples)
+    seen: set[ox.BlankNode] = set()
+    todo = [t.object for t in triples if isinstance(t.object, ox.BlankNode)]
+    while todo:
+        b = todo.pop()
+        if b in seen:
+            continue
+        seen.add(b)  # type: ignore[arg-type]
+        more = about(store, b)  # type: ignore[arg-type]
+        out += more
+        todo += [t.object for t in more if isinstance(t.object, ox.BlankNode)]
+    return _unique(out)
+
+
+def label_of(store: ox.Store, node: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
+    """The best label: English first, then untagged, then any."""
+    if isinstance(node, ox.Literal):
+        return None
+    for p in LABELS:
+        found = [q.object for q in store.quads_for_pattern(node, ox.NamedNode(p), None, None)]
+        literals = [o for o in found if isinstance(o, ox.Literal)]
+        for pick in (
+            [o for o in literals if o.language == "en"],
+            [o for o in literals if not o.language],
+            literals,
+        ):
+            if pick:
+                return pick[0].value
+    return None
+
+
+def label_triples(store: ox.Store, nodes: Iterable[object]) -> list[ox.Triple]:
+    out: list[ox.Triple] = []
+    for n in dict.fromkeys(nodes):
+        if isinstance(n, ox.NamedNode):
+            for p in LABELS:
+                out += [q.triple for q in store.quads_for_pattern(n, ox.NamedNode(p), None, None)]
+    return _unique(out)
+
+
+@dataclass
+class Provenance:
+    """One source in the chain, with what it says and where it leads."""
+
+    node: Node
+    via: str  # the property that led here
+    statements: list[ox.Triple] = field(default_factory=list)
+    children: list[Provenance] = field(default_factory=list)
+    repeated: bool = False  # already shown higher up in the chain
+
+
+def provenance(store: ox.Store, node: Node) -> list[Provenance]:
+    """The provenance tree of a resource (each source expanded once)."""
+    seen: set[str] = {str(node)}
+
+    def expand(n: Node, depth: int) -> list[Provenance]:
+        out = []
+        for t in about(store, n):
+            if t.predicate.value not in SOURCE_LINKS or isinstance(t.object, ox.Literal):
+                continue
+            if depth == 0 and t.predicate.value not in CITES:
+                continue  # the resource itself: only what it cites
+            src: Node = t.object  # type: ignore[assignment]
+            item = Provenance(src, t.predicate.value)
+            if str(src) in seen:
+                item.repeated = True
+            else:
+                seen.add(str(src))
+                item.statements = about(store, src)
+                if depth + 1 < PROVENANCE_DEPTH:
+                    item.children = expand(src, depth + 1)
+            out.append(item)
+        return out
+
+    return expand(node, 0)
+
+
+def provenance_triples(tree: list[Provenance]) -> list[ox.Triple]:
+    out: list[ox.Triple] = []
+    for item in tree:
+        out += item.statements
+        out += provenance_triples(item.children)
+    return out
+
+
+@dataclass
+class Description:
+    node: ox.NamedNode
+    outgoing: list[ox.Triple]
+    incoming: list[ox.Triple]
+    provenance: list[Provenance]
+    labels: list[ox.Triple]
+    graphs: list[str]
+    types: list[ox.NamedNode]
+
+    def triples(self) -> list[ox.Triple]:
+        """The RDF document: statements both ways, provenance, labels of what they link."""
+        return _unique(
+            [*self.outgoing, *self.incoming, *provenance_triples(self.provenance), *self.labels]
+        )
+
+
+def describe(store: ox.Store, iri: str) -> Description:
+    node = ox.NamedNode(iri)
+    outgoing = closure(store, about(store, node))
+    incoming = pointing_to(store, node)
+    tree = provenance(store, node)
+    prov = provenance_triples(tree)
+    linked = [t.object for t in outgoing] + [t.subject for t in incoming]
+    linked += [t.predicate for t in outgoing + incoming]
+    linked += [t.object for t in prov] + [t.predicate for t in prov]
+    quads = [*store.quads_for_pattern(node, None, None), *store.quads_for_pattern(None, None, node)]
+    graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    types = [
+        t.object
+        for t in outgoing
+        if t.subject == node
+        and t.predicate.value == RDF + "type"
+        and isinstance(t.object, ox.NamedNode)
+    ]
+    return Description(node, outgoing, incoming, tree, label_triples(store, linked), graphs, types)

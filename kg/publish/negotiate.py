@@ -1,0 +1,107 @@
+"""HTTP content negotiation (RFC 9110 §12.5.1): the best offer for an Accept header.
+
+For each offered media type the most specific matching range gives its quality (``type/sub``
+beats ``type/*`` beats ``*/*``); the highest quality wins, ties go to the server's order of
+offers, and ``q=0`` excludes. No Accept header (or an empty one) accepts the first offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: RDF documents: media type → format name of :func:`kg.results.serialize_rdf`.
+RDF_TYPES = {
+    "text/turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "rdfxml",
+    "application/n-triples": "nt",
+}
+HTML = "text/html"
+#: Documents offer HTML first: a client that accepts anything (``*/*``) gets the page.
+DOCUMENT_TYPES = (HTML, *RDF_TYPES)
+#: File extensions of the format-specific variants of every document.
+EXTENSIONS = {
+    ".html": HTML,
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".rdf": "application/rdf+xml",
+    ".nt": "application/n-triples",
+}
+EXTENSION_OF = {v: k for k, v in EXTENSIONS.items()}
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+    params: int  # how many parameters besides q: more is more specific
+
+    def matches(self, media_type: str) -> int:
+        """Specificity of the match (3 exact with parameters … 0 ``*/*``), -1 for none."""
+        t, _, s = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != t:
+            return -1
+        if self.subtype == "*":
+            return 1
+        if self.subtype != s:
+            return -1
+        return 3 if self.params else 2
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed entries are ignored.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/html;q=0.5, */*;q=0.1")]
+    [('text', 'html', 0.5), ('*', '*', 0.1)]
+    """
+    ranges = []
+    for part in header.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        t, slash, s = media.partition("/")
+        if not slash or not t or not s or (t == "*" and s != "*"):
+            continue
+        q, params = 1.0, 0
+        for f in fields[1:]:
+            name, _, value = f.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+            elif name.strip():
+                params += 1
+        ranges.append(MediaRange(t, s, q, params))
+    return ranges
+
+
+def choose(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offer the client prefers, or None when it accepts none of them (406).
+
+    >>> choose("text/turtle;q=0.9, text/html;q=0.8", ["text/html", "text/turtle"])
+    'text/turtle'
+    >>> choose("application/rdf+xml, */*;q=0.1", ["text/html", "application/rdf+xml"])
+    'application/rdf+xml'
+    >>> choose("text/*, text/html;q=0", ["text/html", "text/turtle"])
+    'text/turtle'
+    >>> choose("image/png", ["text/html"]) is None
+    True
+    """
+    if not accept or not accept.strip():
+        return offers[0] if offers else None
+    ranges = parse_accept(accept)
+    best: str | None = None
+    best_q = 0.0
+    for offer in offers:
+        specificity, q = -1, 0.0
+        for r in ranges:
+            s = r.matches(offer)
+            if s > specificity:
+                specificity, q = s, r.q
+        if specificity >= 0 and q > best_q:
+            best, best_q = offer, q
+    return best

@@ -1,0 +1,171 @@
+"""Try to identify an interviewee who chose anonymity through everything the server publishes.
+
+The test store holds the built knowledge graph plus interviews written straight into the store,
+past the SHACL validation that would refuse them: anonymous and partially identified interviews
+that nonetheless carry names, a linked person whose IRI spells the name, and free text repeating
+it. Every page, document, dump and SPARQL answer is searched for the names; a named interview
+is the control (its name must stay published, so the filter does not simply drop everything).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from starlette.testclient import TestClient
+
+from kg.build import build
+from kg.namespaces import GRAPH, ID, IODM, RDF, RDFS
+from kg.publish.app import create_app
+from kg.publish.dataset import Published
+from kg.publish.privacy import protect
+from kg.publish.site import publish
+from kg.store import OxigraphStore
+
+FOAF = "http://xmlns.com/foaf/0.1/"
+SCHEMA = "https://schema.org/"
+SECRET_GRAPH = GRAPH + "test/privacy"
+ANON = ID + "interview/privacy-test-anonymous"
+PARTIAL = ID + "interview/privacy-test-partial"
+UNSTATED = ID + "interview/privacy-test-unstated"
+NAMED = ID + "interview/privacy-test-named"
+PERSON = ID + "person/zebulon-quuxworth"
+SECRETS = ("Zebulon Quuxworth", "Yolanda Wexcombe", "Xavier Vantablack")
+SLUGS = ("zebulon-quuxworth",)
+CONTROL = "Walter Controlname"
+
+
+def t(s: str, p: str, o: str | ox.Literal) -> ox.Triple:
+    obj = o if isinstance(o, ox.Literal) else ox.NamedNode(o)
+    return ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj)
+
+
+LEAKY = [
+    t(ANON, RDF + "type", IODM + "Interview"),
+    t(ANON, IODM + "anonymity", IODM + "Anonymous"),
+    t(ANON, RDFS + "label", ox.Literal("Interview with an anonymous source, May 2020")),
+    t(ANON, IODM + "intervieweeName", ox.Literal("Zebulon Quuxworth")),
+    t(ANON, FOAF + "name", ox.Literal("Zebulon Quuxworth")),
+    t(ANON, RDFS + "comment", ox.Literal("As Zebulon Quuxworth put it, nothing was done.")),
+    t(ANON, IODM + "interviewee", PERSON),
+    t(PERSON, RDF + "type", FOAF + "Person"),
+    t(PERSON, FOAF + "name", ox.Literal("Zebulon Quuxworth")),
+    t(PERSON, RDFS + "label", ox.Literal("Z. Quuxworth")),
+    t(PARTIAL, RDF + "type", IODM + "Interview"),
+    t(PARTIAL, IODM + "anonymity", IODM + "PartiallyIdentified"),
+    t(PARTIAL, SCHEMA + "name", ox.Literal("Yolanda Wexcombe")),
+    t(PARTIAL, IODM + "publishedRole", ox.Literal("a former UN official")),
+    t(UNSTATED, RDF + "type", IODM + "Interview"),
+    t(UNSTATED, IODM + "intervieweeName", ox.Literal("Xavier Vantablack")),
+    t(NAMED, RDF + "type", IODM + "Interview"),
+    t(NAMED, IODM + "anonymity", IODM + "Named"),
+    t(NAMED, IODM + "intervieweeName", ox.Literal(CONTROL)),
+]
+
+
+@pytest.fixture(scope="module")
+def leaky_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    store = OxigraphStore(tmp_path_factory.mktemp("leaky") / "store", writable=True)
+    build(store)
+    store.replace_graphs({SECRET_GRAPH: LEAKY})  # straight into the store: no validation
+    assert "Zebulon Quuxworth" in str(list(store.quads(SECRET_GRAPH)))
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def client(leaky_store: OxigraphStore) -> TestClient:
+    return TestClient(create_app(Published(leaky_store)))
+
+
+def assert_anonymous(body: bytes | str, where: str) -> None:
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    lowered = text.lower()
+    for secret in (*SECRETS, *SLUGS, "Quuxworth"):
+        assert secret.lower() not in lowered, f"{where} identifies an anonymous interviewee"
+
+
+def test_the_filter_itself() -> None:
+    quads = [ox.Quad(x.subject, x.predicate, x.object, ox.NamedNode(SECRET_GRAPH)) for x in LEAKY]
+    filtered = protect(quads)
+    assert filtered.protected_interviews == 3 and filtered.protected_people == 1
+    kept = "".join(str(q) for q in filtered.quads)
+    assert_anonymous(kept, "protect()")
+    assert CONTROL in kept
+    assert ANON in kept  # the interview itself stays: only what identifies the person goes
+
+
+def test_pages_and_documents(client: TestClient) -> None:
+    for iri in (ANON, PARTIAL, UNSTATED):
+        doc = "/doc/" + iri.removeprefix(ID)
+        for ext in ("", ".html", ".ttl", ".jsonld", ".rdf", ".nt"):
+            r = client.get(doc + ext)
+            assert r.status_code == 200
+            assert_anonymous(r.content, doc + ext)
+    assert client.get("/id/person/zebulon-quuxworth", follow_redirects=False).status_code == 404
+    assert client.get("/doc/person/zebulon-quuxworth").status_code == 404
+    for url in ("/", "/iodm", "/query", "/.well-known/void", "/sparql", "/graph/test/privacy"):
+        assert_anonymous(client.get(url).content, url)
+    assert CONTROL in client.get("/doc/" + NAMED.removeprefix(ID)).text
+
+
+def test_dumps(client: TestClient) -> None:
+    for name in ("iodm.ttl", "iodm.nt", "iodm.jsonld", "iodm.nq", "iodm.trig", "SHA256SUMS"):
+        r = client.get(f"/dumps/{name}")
+        assert r.status_code == 200
+        assert_anonymous(r.content, name)
+    assert CONTROL in client.get("/dumps/iodm.nt").text
+
+
+ATTEMPTS = [
+    f"DESCRIBE <{ANON}>",
+    f"DESCRIBE <{PERSON}>",
+    "CONSTRUCT WHERE { ?s ?p ?o }",
+    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+    "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
+    f"SELECT ?name WHERE {{ <{ANON}> ?p ?name }}",
+    f"SELECT ?who ?name WHERE {{ <{ANON}> <{IODM}interviewee> ?who . ?who ?p ?name }}",
+    "SELECT (GROUP_CONCAT(STR(?o); separator='|') AS ?all) { ?s ?p ?o FILTER(isLiteral(?o)) }",
+    "SELECT (GROUP_CONCAT(STR(?s); separator='|') AS ?all) WHERE { ?s ?p ?o }",
+    'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), "quuxworth")) }',
+    'SELECT (IF(EXISTS { ?s ?p "Zebulon Quuxworth" }, "Zebulon Quuxworth", "no") AS ?x) {}',
+    'ASK { ?s ?p "Zebulon Quuxworth" }',
+    f"SELECT ?p ?o FROM <{SECRET_GRAPH}> WHERE {{ ?s ?p ?o }}",
+]
+
+
+@pytest.mark.parametrize("query", ATTEMPTS)
+def test_sparql(client: TestClient, query: str) -> None:
+    for accept in (
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/turtle",
+        "application/n-triples",
+    ):
+        r = client.post("/sparql", data={"query": query}, headers={"Accept": accept})
+        if r.status_code == 406:
+            continue
+        assert r.status_code == 200, r.text
+        assert_anonymous(r.content, f"{query} as {accept}")
+    ask = client.get("/sparql", params={"query": 'ASK { ?s ?p "Zebulon Quuxworth" }'}).json()
+    assert ask["boolean"] is False
+    ask = client.get("/sparql", params={"query": f'ASK {{ ?s ?p "{CONTROL}" }}'}).json()
+    assert ask["boolean"] is True
+
+
+def test_the_query_page(client: TestClient) -> None:
+    r = client.get("/query", params={"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"})
+    assert r.status_code == 200
+    assert_anonymous(r.content, "/query")
+
+
+def test_the_static_site(leaky_store: OxigraphStore, tmp_path: Path) -> None:
+    publish(Published(leaky_store), tmp_path / "site")
+    files = [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for p in files:
+        assert_anonymous(p.read_bytes(), str(p))
+        assert "quuxworth" not in p.name.lower()

@@ -1,0 +1,217 @@
+"""`iodm push`: the knowledge graph into an Oxigraph server and into Virtuoso; the named queries
+answer alike on the embedded store and on both servers.
+
+Virtuoso is Debian's virtuoso-opensource (installed by .ci/system-deps, its own service never
+started). The test runs its own `virtuoso-t` in the foreground with a fresh database, both ports
+bound to 127.0.0.1, lets the anonymous SPARQL user update (only this throw-away database), and
+stops it afterwards. Notes on Virtuoso: its default graph is the union of *all* its graphs,
+system graphs included (checked below), and a direct POST of application/sparql-query hangs, so
+the client uses form POSTs (kg.store.SparqlStore does).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg.publish.dataset import Published
+from kg.publish.push import count, push
+from kg.queries import library
+from kg.results import Solutions
+from kg.store import OxigraphStore, SparqlStore, Store
+
+from .conftest import free_port
+
+pytestmark = pytest.mark.slow
+QUERIES = [q for q in library().values() if q.group == "cq"]
+VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+LiteMode = 0
+DisableUnixSocket = 1
+DisableTcpSocket = 0
+MaxClientConnections = 10
+CheckpointInterval = 60
+CaseMode = 2
+AllowOSCalls = 0
+DirsAllowed = ., {dir}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+MaxClientConnections = 10
+ServerThreads = 10
+Charset = UTF-8
+
+[SPARQL]
+ResultSetMaxRows = 100000
+MaxQueryExecutionTime = 120
+MaxQueryCostEstimationTime = 400
+"""
+
+
+def answers(store: Store) -> dict[str, list[tuple[str, ...]]]:
+    out = {}
+    for q in QUERIES:
+        result = q.run(store)
+        assert isinstance(result, Solutions)
+        out[q.id] = sorted((tuple(map(str, r.values())) for r in result), key=repr)
+    return out
+
+
+@pytest.fixture(scope="module")
+def published(built_store_path: Path) -> Iterator[Published]:
+    store = OxigraphStore(built_store_path)
+    yield Published(store)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def reference(built_store_path: Path) -> dict[str, list[tuple[str, ...]]]:
+    store = OxigraphStore(built_store_path)
+    try:
+        result = answers(store)
+    finally:
+        store.close()
+    assert any(result.values()), "the questions should have answers on the built graph"
+    return result
+
+
+@pytest.fixture(scope="module")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if not binary or not isql:
+        pytest.fail("virtuoso-t/isql-vt are missing: run `make system-deps` (bash .ci/system-deps)")
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(VIRTUOSO_INI.format(dir=folder, sql_port=sql_port, http_port=http_port))
+    log = (folder / "stdout.log").open("wb")
+    proc = subprocess.Popen(
+        [binary, "-c", str(ini), "+foreground"], cwd=folder, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 120  # only for a server that never comes up
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=5).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(
+                        "Virtuoso did not start: "
+                        + (folder / "virtuoso.log").read_text(errors="replace")[-3000:]
+                    )
+                time.sleep(0.2)
+        grant = subprocess.run(
+            [isql, f"127.0.0.1:{sql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert grant.returncode == 0, grant.stdout + grant.stderr
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_push_command_into_the_oxigraph_server(
+    built_store_path: Path, oxigraph_server: str, published: Published, reference
+) -> None:  # type: ignore[no-untyped-def]
+    target = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
+    r = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "--store", f"oxigraph:{built_store_path}", "push", target],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "pushed" in r.stderr
+    remote = SparqlStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
+    assert set(published.graphs) <= set(remote.named_graphs())
+    for g in published.graphs:
+        assert count(remote, g) == sum(1 for _ in published.quads(g))
+    assert answers(remote) == reference
+
+
+#: Where Virtuoso 7.2.5 answers differently from the SPARQL 1.1 semantics (and from Oxigraph and
+#: rdflib): it returns computed booleans as xsd:integer 0/1, and a property path such as
+#: ``a/rdfs:subClassOf*`` inside a nested OPTIONAL comes back unbound (cq2: ?mission) or
+#: doubled (cq1). Strict: if a query starts to agree, the test says so.
+VIRTUOSO_DIFFERS = {
+    "cq1-distance-from-capital": "Virtuoso: booleans as 0/1; property path in nested OPTIONAL",
+    "cq2-responses-on-spectrum": "Virtuoso: property path in nested OPTIONAL: ?mission unbound",
+}
+
+
+@pytest.fixture(scope="module")
+def virtuoso_store(virtuoso: str, published: Published) -> SparqlStore:
+    remote = SparqlStore(f"{virtuoso}/sparql", f"{virtuoso}/sparql")
+    push(published, remote, batch=500)
+    return remote
+
+
+def test_push_into_virtuoso(virtuoso_store: SparqlStore, published: Published) -> None:
+    remote = virtuoso_store
+    assert set(published.graphs) <= set(remote.named_graphs())
+    for g in published.graphs:
+        assert count(remote, g) == sum(1 for _ in published.quads(g))
+    # Virtuoso's default graph is the union of every graph it holds: ours and its own.
+    first, last = published.graphs[0], published.graphs[-1]
+    union = remote.query(
+        f"ASK {{ GRAPH <{first}> {{ ?s1 ?p1 ?o1 }} GRAPH <{last}> {{ ?s2 ?p2 ?o2 }} "
+        "FILTER EXISTS { ?s1 ?p1 ?o1 } FILTER EXISTS { ?s2 ?p2 ?o2 } }"
+    )
+    assert bool(union)
+
+
+@pytest.mark.parametrize(
+    "query_id",
+    [
+        pytest.param(q.id, marks=pytest.mark.xfail(strict=True, reason=VIRTUOSO_DIFFERS[q.id]))
+        if q.id in VIRTUOSO_DIFFERS
+        else q.id
+        for q in QUERIES
+    ],
+)
+def test_virtuoso_answers_like_the_embedded_store(  # type: ignore[no-untyped-def]
+    virtuoso_store: SparqlStore, reference, query_id: str
+) -> None:
+    q = library()[query_id]
+    result = q.run(virtuoso_store)
+    assert isinstance(result, Solutions)
+    assert sorted((tuple(map(str, r.values())) for r in result), key=repr) == reference[query_id]

@@ -1,0 +1,205 @@
+"""`iodm publish --out DIR`: the static site, its dumps and checksums, and the w3id rules."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.errors import UsageError
+from kg.namespaces import ID
+from kg.publish import site as site_module
+from kg.publish.dataset import Published
+from kg.publish.site import MARKER, htaccess, publish
+from kg.store import OxigraphStore
+
+SITE_URL = "https://iodm.example.org/kg/"
+
+
+@pytest.fixture(scope="module")
+def published(built_store_path: Path) -> Iterator[Published]:
+    store = OxigraphStore(built_store_path)
+    yield Published(store)
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def site(published: Published, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("publish") / "site"
+    publish(published, out, SITE_URL)
+    return out
+
+
+def test_the_site_has_every_document(published: Published, site: Path) -> None:
+    for name in (
+        "index.html",
+        "query.html",
+        "static/style.css",
+        "void.ttl",
+        ".well-known/void",
+        ".htaccess",
+    ):
+        assert (site / name).is_file(), name
+    for ext in (".html", ".ttl", ".jsonld", ".rdf", ".nt"):
+        assert (site / f"iodm{ext}").is_file() and (site / f"iodm/pko{ext}").is_file()
+    resources = {
+        t.value
+        for q in published.quads()
+        for t in (q.subject, q.object)
+        if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and t.value != ID
+    }
+    assert resources
+    for iri in resources:
+        for ext in (".html", ".ttl", ".jsonld", ".rdf", ".nt"):
+            assert (site / f"doc/{iri.removeprefix(ID)}{ext}").is_file(), iri
+    assert 'id="Post"' in (site / "iodm.html").read_text()
+    triples = {q.triple for q in ox.parse(path=str(site / "iodm.ttl"), format=ox.RdfFormat.TURTLE)}
+    assert (
+        ox.Triple(
+            ox.NamedNode("https://w3id.org/iodm#Post"),
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("http://www.w3.org/2002/07/owl#Class"),
+        )
+        in triples
+    )
+
+
+def test_static_pages_link_within_the_site(site: Path) -> None:
+    page = (site / "index.html").read_text()
+    assert 'href="/kg/static/style.css"' in page
+    links = re.findall(r'href="(/kg/[^"#]+)', page + (site / "iodm.html").read_text())
+    assert links
+    for link in links:
+        assert (site / link.removeprefix("/kg/")).is_file(), link
+
+
+def test_dump_checksums(site: Path) -> None:
+    lines = (site / "dumps/SHA256SUMS").read_text().splitlines()
+    assert {line.split("  ")[1] for line in lines} == {
+        "iodm.ttl",
+        "iodm.nt",
+        "iodm.jsonld",
+        "iodm.nq",
+        "iodm.trig",
+    }
+    for line in lines:
+        digest, name = line.split("  ")
+        assert hashlib.sha256((site / "dumps" / name).read_bytes()).hexdigest() == digest
+    void = (site / "void.ttl").read_text()
+    for line in lines:
+        assert line.split("  ")[0] in void
+    assert f"<{SITE_URL}dumps/iodm.ttl>" in void
+    assert "sparqlEndpoint" not in void  # a static site has no endpoint
+
+
+def test_publish_replaces_its_own_site_atomically(
+    published: Published, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "site"
+    publish(published, out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        (args[1] / "half-written.html").write_text("…")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(site_module, "_write", broken)
+    with pytest.raises(RuntimeError):
+        publish(published, out)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary left behind
+    monkeypatch.undo()
+    publish(published, out)
+    assert (out / MARKER).is_file()
+
+
+def test_publish_never_overwrites_a_foreign_directory(published: Published, tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(UsageError):
+        publish(published, out)
+    assert (out / "thesis.tex").read_text() == "precious"
+
+
+def test_publish_command(built_store_path: Path, tmp_path: Path) -> None:
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "--store",
+            f"oxigraph:{built_store_path}",
+            "publish",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "published" in r.stderr and (tmp_path / "s" / "index.html").is_file()
+
+
+# --- the w3id rules: a small evaluator for the subset of mod_rewrite they use -------------------
+
+
+def rewrite(rules: str, path: str, accept: str) -> tuple[int, str] | None:
+    """(status, target) of the first rule that applies to PATH (relative to /iodm/)."""
+    conditions: list[re.Pattern[str]] = []
+    for line in rules.splitlines():
+        line = line.strip()
+        if line.startswith("RewriteCond"):
+            _, var, pattern = line.split(None, 2)
+            assert var == "%{HTTP_ACCEPT}", line
+            conditions.append(re.compile(pattern))
+        elif line.startswith("RewriteRule"):
+            _, pattern, target, flags = line.split()
+            m = re.match(pattern, path)
+            ok = m is not None and all(c.search(accept) for c in conditions)
+            conditions = []
+            if ok:
+                assert m is not None
+                status = int(re.search(r"R=(\d+)", flags).group(1))  # type: ignore[union-attr]
+                for i, value in enumerate(m.groups(), start=1):
+                    target = target.replace(f"${i}", value or "")
+                return status, target
+    return None
+
+
+def test_htaccess_sends_every_iri_to_a_published_file(published: Published, site: Path) -> None:
+    rules = (site / ".htaccess").read_text()
+    assert "@SITE@" not in rules and rules == htaccess(SITE_URL)
+    resource = next(
+        q.subject.value
+        for q in published.quads()
+        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ID)
+    )
+    rel = resource.removeprefix("https://w3id.org/iodm/")
+    cases = {
+        ("", "text/html"): "iodm.html",
+        ("", "text/turtle"): "iodm.ttl",
+        ("", "application/rdf+xml"): "iodm.rdf",
+        ("", "application/ld+json"): "iodm.jsonld",
+        ("", "application/n-triples"): "iodm.nt",
+        ("", "*/*"): "iodm.html",
+        ("pko", "text/turtle"): "iodm/pko.ttl",
+        ("pko", "text/html,application/xhtml+xml"): "iodm/pko.html",
+        (rel, "text/turtle"): f"doc/{rel.removeprefix('id/')}.ttl",
+        (rel, "text/html"): f"doc/{rel.removeprefix('id/')}.html",
+        (rel, "application/ld+json"): f"doc/{rel.removeprefix('id/')}.jsonld",
+        ("void", "*/*"): "void.ttl",
+        ("graph/data/cases.ttl", "*/*"): "dumps/iodm.trig",
+    }
+    for (path, accept), expected in cases.items():
+        answer = rewrite(rules, path, accept)
+        assert answer == (303, SITE_URL + expected), (path, accept, answer)
+        assert (site / expected).is_file(), expected
+    assert rewrite(rules, "nothing/here", "*/*") is None
