@@ -8,33 +8,24 @@ import pytest
 
 from kg.build import build
 from kg.queries import library
-from kg.results import Solutions
 from kg.store import OxigraphStore, Store
 
 from ..conftest import FIXTURES
+from ..servers import cq_answers
 
 TOY = sorted((FIXTURES / "toy").glob("*.ttl"))
 QUERIES = [q for q in library().values() if q.group == "cq"]
-
-
-def answers(store: Store) -> dict[str, list[tuple]]:
-    out = {}
-    for q in QUERIES:
-        result = q.run(store)
-        assert isinstance(result, Solutions)
-        out[q.id] = sorted((tuple(map(str, r.values())) for r in result), key=repr)
-    return out
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple]]:
     store = OxigraphStore(Path(tmp_path_factory.mktemp("reference")) / "store", writable=True)
     build(store, TOY)
-    return answers(store)
+    return cq_answers(store)
 
 
 def test_every_backend_answers_every_question_alike(any_store: Store, reference) -> None:  # type: ignore[no-untyped-def]
     assert QUERIES, "no competency questions in queries/cq"
     build(any_store, TOY)
-    assert answers(any_store) == reference
+    assert cq_answers(any_store) == reference
     assert any(reference.values()), "the questions should have answers on the toy fixture"

@@ -5,29 +5,21 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kg.build import build
+from kg.publish.dataset import Published
 from kg.store import OxigraphStore
+
+from ..servers import free_port, running
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "tests" / "artifacts"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -38,28 +30,9 @@ def live_server(descriptor: str, *args: str, token: str | None = None) -> Iterat
     env = {k: v for k, v in os.environ.items() if k != "IODM_UPDATE_TOKEN"}
     if token:
         command += ["--update-token", token]
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=log, env=env, cwd=REPO)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60  # only for a server that never comes up
-            while True:
-                try:
-                    urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=2).read()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        pytest.fail(f"`iodm serve` did not start: {log.read().decode()}")
-                    time.sleep(0.05)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    base = f"http://127.0.0.1:{port}"
+    with running(command, f"{base}/sparql?query=ASK%7B%7D", name="`iodm serve`", cwd=REPO, env=env):
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +54,11 @@ def token() -> str:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def published(built_store_path: Path) -> Iterator[Published]:
+    """The built store as the server publishes it (privacy filter applied)."""
+    store = OxigraphStore(built_store_path)
+    yield Published(store)
+    store.close()

@@ -20,7 +20,7 @@ from kg.publish.dataset import Published
 from kg.publish.describe import label_of
 from kg.queries import library
 from kg.results import Solutions
-from kg.store import OxigraphStore, inject_values
+from kg.store import inject_values
 
 from .conftest import live_server
 
@@ -72,13 +72,6 @@ def driver() -> Iterator[object]:
 def server(built_store_path: Path) -> Iterator[str]:
     with live_server(f"oxigraph:{built_store_path}") as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def published(built_store_path: Path) -> Iterator[Published]:
-    store = OxigraphStore(built_store_path)
-    yield Published(store)
-    store.close()
 
 
 def wait_for(driver, css: str):  # type: ignore[no-untyped-def]

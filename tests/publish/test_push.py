@@ -14,8 +14,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,9 +23,9 @@ from kg.publish.dataset import Published
 from kg.publish.push import count, push
 from kg.queries import library
 from kg.results import Solutions
-from kg.store import OxigraphStore, SparqlStore, Store
+from kg.store import OxigraphStore, SparqlStore
 
-from .conftest import free_port
+from ..servers import cq_answers, free_port, running
 
 pytestmark = pytest.mark.slow
 QUERIES = [q for q in library().values() if q.group == "cq"]
@@ -77,27 +75,11 @@ MaxQueryCostEstimationTime = 400
 """
 
 
-def answers(store: Store) -> dict[str, list[tuple[str, ...]]]:
-    out = {}
-    for q in QUERIES:
-        result = q.run(store)
-        assert isinstance(result, Solutions)
-        out[q.id] = sorted((tuple(map(str, r.values())) for r in result), key=repr)
-    return out
-
-
-@pytest.fixture(scope="module")
-def published(built_store_path: Path) -> Iterator[Published]:
-    store = OxigraphStore(built_store_path)
-    yield Published(store)
-    store.close()
-
-
 @pytest.fixture(scope="module")
 def reference(built_store_path: Path) -> dict[str, list[tuple[str, ...]]]:
     store = OxigraphStore(built_store_path)
     try:
-        result = answers(store)
+        result = cq_answers(store)
     finally:
         store.close()
     assert any(result.values()), "the questions should have answers on the built graph"
@@ -113,24 +95,16 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
     ini.write_text(VIRTUOSO_INI.format(dir=folder, sql_port=sql_port, http_port=http_port))
-    log = (folder / "stdout.log").open("wb")
-    proc = subprocess.Popen(
-        [binary, "-c", str(ini), "+foreground"], cwd=folder, stdout=log, stderr=log
-    )
     base = f"http://127.0.0.1:{http_port}"
-    try:
-        deadline = time.monotonic() + 120  # only for a server that never comes up
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/sparql?query=ASK%7B%7D", timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        "Virtuoso did not start: "
-                        + (folder / "virtuoso.log").read_text(errors="replace")[-3000:]
-                    )
-                time.sleep(0.2)
+    command = [binary, "-c", str(ini), "+foreground"]
+    with running(
+        command,
+        f"{base}/sparql?query=ASK%7B%7D",
+        name="Virtuoso",
+        cwd=folder,
+        give_up_after=120,
+        log_file=lambda: folder / "virtuoso.log",
+    ):
         grant = subprocess.run(
             [isql, f"127.0.0.1:{sql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
             capture_output=True,
@@ -139,14 +113,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
         assert grant.returncode == 0, grant.stdout + grant.stderr
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_push_command_into_the_oxigraph_server(
@@ -165,7 +131,7 @@ def test_push_command_into_the_oxigraph_server(
     assert set(published.graphs) <= set(remote.named_graphs())
     for g in published.graphs:
         assert count(remote, g) == sum(1 for _ in published.quads(g))
-    assert answers(remote) == reference
+    assert cq_answers(remote) == reference
 
 
 #: Where Virtuoso 7.2.5 answers differently from the SPARQL 1.1 semantics (and from Oxigraph and

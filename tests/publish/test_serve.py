@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -38,13 +37,6 @@ RDF_FORMATS = {
 VOID = "http://rdfs.org/ns/void#"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 SPDX = "http://spdx.org/rdf/terms#"
-
-
-@pytest.fixture(scope="module")
-def published(built_store_path: Path) -> Iterator[Published]:
-    store = OxigraphStore(built_store_path)
-    yield Published(store)
-    store.close()
 
 
 @pytest.fixture(scope="module")

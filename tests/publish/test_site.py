@@ -6,7 +6,6 @@ import hashlib
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,16 +16,8 @@ from kg.namespaces import ID
 from kg.publish import site as site_module
 from kg.publish.dataset import Published
 from kg.publish.site import MARKER, htaccess, publish
-from kg.store import OxigraphStore
 
 SITE_URL = "https://iodm.example.org/kg/"
-
-
-@pytest.fixture(scope="module")
-def published(built_store_path: Path) -> Iterator[Published]:
-    store = OxigraphStore(built_store_path)
-    yield Published(store)
-    store.close()
 
 
 @pytest.fixture(scope="module")
