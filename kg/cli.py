@@ -104,6 +104,10 @@ def _parser() -> argparse.ArgumentParser:
     from kg.publish.commands import add_parsers
 
     add_parsers(sub)
+
+    from kg.analysis.commands import add_parsers as add_analysis_parsers
+
+    add_analysis_parsers(sub)
     return p
 
 

@@ -1,0 +1,166 @@
+"""Run the predisposition rules of ``queries/rules/`` (SPARQL CONSTRUCT, one per factor or lean the
+paper states, or per way a factor reaches an official, post or unit).
+
+The rules run in stages on an in-memory copy of the graph, each stage seeing what the earlier
+ones derived:
+
+1. ``lean-*``: leans the paper states, derived from the structure of the graph (a post heads a
+   field presence, sits in the capital, works with security forces, …);
+2. ``applies-through-unit-membership``: departmental factors and relations pass from units to
+   the posts and units inside them;
+3. ``applies-directly``, ``applies-through-unit-function`` and any other rule: recorded
+   observations apply to their subject, and to units of the function they were recorded for;
+4. ``applies-through-post-holding``: officials share what applies to the posts they hold.
+
+Every derived observation is an ``iodm:FactorObservation`` minted under :data:`DERIVED`, with the
+factor, the subject (``iodm:observedFor``), the pole, the passages (``dcterms:source``), what it
+was derived from (``prov:wasDerivedFrom``) and a sentence saying why (``rdfs:comment``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pyoxigraph as ox
+
+from kg.analysis.scratch import ScratchStore, copy_of
+from kg.errors import UsageError
+from kg.namespaces import GRAPH, ID
+from kg.queries import NamedQuery, library
+from kg.results import Triples
+from kg.store import Store
+
+#: Where the rules mint the IRIs of derived observations: ``DERIVED + rule id + "/" + hash``.
+DERIVED = ID + "derived/"
+#: The named graph the derived observations go to, in the in-memory copy only.
+ANALYSIS_GRAPH = GRAPH + "analysis"
+
+_LATER = {
+    "applies-through-unit-membership": 2,
+    "applies-directly": 3,
+    "applies-through-unit-function": 3,
+    "applies-through-post-holding": 4,
+}
+
+
+def stage(rule_id: str) -> int:
+    """The stage a rule runs in (see the module docs); a rule a researcher adds runs in stage 3.
+
+    >>> [stage(r) for r in ("lean-x", "applies-through-unit-membership", "my-rule")]
+    [1, 2, 3]
+    """
+    if rule_id.startswith("lean-"):
+        return 1
+    return _LATER.get(rule_id, 3)
+
+
+def rules() -> list[NamedQuery]:
+    """The rules, in the order they run."""
+    found = [q for q in library().values() if q.group == "rules"]
+    return sorted(found, key=lambda q: (stage(q.id), q.id))
+
+
+def parse_date(raw: str | None) -> str | None:
+    """Check a date given by a user (YYYY-MM-DD); None stays None ("any date").
+
+    >>> parse_date("2004-06-30")
+    '2004-06-30'
+    >>> parse_date("June 2004")
+    Traceback (most recent call last):
+    ...
+    kg.errors.UsageError: --at expects a date YYYY-MM-DD, got 'June 2004'
+      hint: for a year, give a day in it
+    """
+    if raw is None:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+            raise ValueError(raw)
+        return dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise UsageError(
+            f"--at expects a date YYYY-MM-DD, got {raw!r}", "for a year, give a day in it"
+        ) from None
+
+
+@dataclass
+class Derivation:
+    """The graph with the derived observations added (in memory), and what each rule derived."""
+
+    store: ScratchStore
+    at: str | None
+    triples: list[ox.Triple] = field(default_factory=list)
+    per_rule: dict[str, int] = field(default_factory=dict)
+
+    def observations(self) -> set[str]:
+        """IRIs of the derived observations."""
+        rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+        return {
+            t.subject.value
+            for t in self.triples
+            if t.predicate.value == rdf_type and isinstance(t.subject, ox.NamedNode)
+        }
+
+
+def derive(
+    store: Store,
+    at: str | None = None,
+    min_years: Decimal | None = None,
+    *,
+    in_place: bool = False,
+) -> Derivation:
+    """Run every rule, stage by stage, on an in-memory copy of ``store`` (or on ``store`` itself
+    when it is a :class:`ScratchStore` and ``in_place``), at a date (None: any date)."""
+    in_memory = in_place and isinstance(store, ScratchStore)
+    scratch = store if in_memory and isinstance(store, ScratchStore) else copy_of(store)
+    derivation = Derivation(scratch, at)
+    for rule in rules():
+        params: dict[str, str] = {"at": at or "any"} if _has(rule, "at") else {}
+        if min_years is not None and _has(rule, "minYears"):
+            params["minYears"] = str(min_years)
+        result = rule.run(scratch, params)
+        if not isinstance(result, Triples):
+            raise UsageError(f"rule {rule.id} must be a CONSTRUCT query", str(rule.path))
+        scratch.add(result.triples, ANALYSIS_GRAPH)
+        derivation.triples += result.triples
+        derivation.per_rule[rule.id] = len({t.subject for t in result.triples})
+    return derivation
+
+
+def _has(rule: NamedQuery, name: str) -> bool:
+    return any(p.name == name for p in rule.params)
+
+
+def rule_of(observation: str) -> str | None:
+    """The id of the rule that derived an observation, from its IRI (None if recorded).
+
+    >>> rule_of(DERIVED + "lean-head-of-field-presence/0f3a")
+    'lean-head-of-field-presence'
+    >>> rule_of("https://w3id.org/iodm/id/factor-observation/x") is None
+    True
+    """
+    if not observation.startswith(DERIVED):
+        return None
+    return observation[len(DERIVED) :].split("/", 1)[0]
+
+
+def rule_leans() -> list[tuple[str, str, str, str]]:
+    """(rule id, factor IRI, pole IRI, statement) of every ``lean-*`` rule whose factor and pole
+    are constants of its CONSTRUCT template: the general leans the paper states."""
+    from kg.namespaces import IODM
+
+    found = []
+    for rule in rules():
+        if not rule.id.startswith("lean-"):
+            continue
+        template = rule.text.split("WHERE", 1)[0]
+        f = re.search(r"iodm:observedFactor\s+factor:([\w-]+)", template)
+        p = re.search(r"iodm:pullsToward\s+iodm:(Confrontation|Conciliation)", template)
+        label = re.search(r'rdfs:label\s+"([^"]+)"', template)
+        if f and p and label:
+            factor = ID + "factor/" + f.group(1)
+            found.append((rule.id, factor, IODM + p.group(1), label.group(1)))
+    return found

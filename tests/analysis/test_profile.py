@@ -1,0 +1,110 @@
+"""Profiles in words: every line cites its evidence, cross-pressure is flagged, the net lean is a
+summary that says factors predispose and do not determine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kg.analysis import PREDISPOSE
+from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler, dumps
+from kg.analysis.resolve import resolve
+from kg.analysis.rules import derive
+from kg.errors import UsageError
+from kg.namespaces import ID
+
+BANK = "https://example.org/devbank/id/"
+WANTED = ("official", "post", "unit", "field presence", "organization")
+
+
+@pytest.fixture(scope="module")
+def profiler(curated) -> Profiler:  # type: ignore[no-untyped-def]
+    return Profiler(derive(curated), curated)
+
+
+def test_curated_human_rights_section_leans_confrontational_on_all_three_departmental_factors(
+    profiler: Profiler,
+) -> None:
+    p = profiler.profile(ID + "unit/monuc-monusco-human-rights-section")
+    departmental = {ln.factor.label for ln in p.lines if ln.factor.category == "departmental"}
+    assert departmental == {
+        "politicization of work",
+        "professional composition",
+        "type of interlocutors",
+    }
+    assert p.factors_toward(CONCILIATION) == []
+    assert p.lean == CONFRONTATION and not p.cross_pressured
+
+
+def test_curated_klein_is_cross_pressured(profiler: Profiler) -> None:
+    p = profiler.profile(ID + "official/jacques-paul-klein")
+    assert p.factors_toward(CONFRONTATION) == ["previous experience"]
+    assert p.factors_toward(CONCILIATION) == ["place in IO hierarchy"]
+    assert p.cross_pressured and p.lean == "balanced"
+    text = p.render()
+    assert "Cross-pressure" in text and "not a weight, a probability or a prediction" in text
+
+
+def test_every_line_of_every_curated_profile_cites_a_passage(profiler: Profiler) -> None:
+    subjects = profiler.subjects()
+    assert len(subjects) >= 10
+    for subject in subjects:
+        p = profiler.profile(subject)
+        assert p.lines, subject
+        for line in p.lines:
+            kinds = {e.kind for e in line.evidence}
+            assert kinds & {"passage", "footnote"}, (subject, line.statement)
+            assert line.paths and all(line.paths), (subject, line.statement)
+        text = p.render()
+        assert text.count("evidence: ") == len(p.lines)
+        assert "none recorded" not in text
+        assert PREDISPOSE.split(":")[0] in text
+
+
+def test_rule_passages_are_cited_by_label_in_a_core_only_graph(bank) -> None:  # type: ignore[no-untyped-def]
+    p = Profiler(derive(bank), bank).profile(BANK + "post-director")
+    labels = {e.label for ln in p.lines for e in ln.evidence}
+    assert "Sub-section 'Place in the IO hierarchy'" in labels
+    assert "place in IO hierarchy" in p.factors_toward(CONCILIATION)
+    hq = Profiler(derive(bank), bank).profile(BANK + "post-hq-officer")
+    assert hq.factors_toward(CONFRONTATION) == ["position vis-à-vis host state authorities"]
+
+
+def test_json_carries_the_note_and_the_lines(profiler: Profiler) -> None:
+    data = json.loads(dumps([profiler.profile(ID + "official/alan-doss")]))
+    assert data[0]["note"] == PREDISPOSE
+    assert data[0]["netLean"] == CONCILIATION
+    assert all(line["evidence"] for line in data[0]["lines"])
+
+
+def test_a_subject_with_no_factor_says_so(profiler: Profiler) -> None:
+    p = profiler.profile(ID + "mission/unamid")
+    assert p.lines == [] and p.lean == "none"
+    assert "No factor applies" in p.render()
+
+
+def test_resolve_by_label_acronym_and_curated_id(curated, profiler: Profiler) -> None:  # type: ignore[no-untyped-def]
+    def find(text: str) -> str:
+        return resolve(curated, text, profiler.kinds, profiler.labels, WANTED, "x").iri
+
+    assert find("Alan Doss") == ID + "official/alan-doss"
+    assert find("unmil") == ID + "mission/unmil"
+    assert find("mission/unoci") == ID + "mission/unoci"
+    assert find("<" + ID + "post/unmil-head-of-mission>") == ID + "post/unmil-head-of-mission"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Nobody Anywhere", "no an official, post or unit has|no .* has the IRI or label"),
+        ("passage/table-1", "is not"),
+        ("Head of UN", "names \\d+ resources"),
+    ],
+)
+def test_resolve_errors_are_usage_errors_with_hints(
+    curated, profiler: Profiler, text: str, message: str
+) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match=message) as e:
+        resolve(curated, text, profiler.kinds, profiler.labels, WANTED, "an official, post or unit")
+    assert e.value.hint
