@@ -115,6 +115,8 @@ def test_query_page_runs_a_named_query(
     driver, server: str, published: Published, artifacts: Path
 ) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
 
     q = next(q for q in library().values() if q.group == "cq" and not q.params)
     direct = published.query(inject_values(q.text, q.bindings()) if q.params else q.text)
@@ -123,10 +125,11 @@ def test_query_page_runs_a_named_query(
     driver.get(server + "/query")
     wait_for(driver, "#query-text")
     driver.find_element(By.CSS_SELECTOR, f"#example-{q.id} a.example").click()
-    wait_for(driver, "table.results")  # picking an example runs it
+    first_table = wait_for(driver, "table.results")  # picking an example runs it
     textarea = driver.find_element(By.CSS_SELECTOR, "#query-text")
     assert f"#+ id: {q.id}" in textarea.get_attribute("value")
     driver.find_element(By.CSS_SELECTOR, "#run").click()  # and the Run button runs the text
+    WebDriverWait(driver, 60).until(ec.staleness_of(first_table))  # the page was replaced
     table = wait_for(driver, "table.results")
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(rows) == len(direct)
