@@ -17,6 +17,7 @@ import textwrap
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -172,29 +173,36 @@ def spectrum(ctx: Context) -> Figure:
             va="top",
             fontsize=9,
         )
-    stacked: dict[int, int] = defaultdict(int)
     by_response: dict[str, tuple[int, list[str]]] = {}
     for response, rank, who, acronym, who_label in responses.rows:
         names = by_response.setdefault(value(response), (int(value(rank)), []))[1]
         name = value(acronym) or value(who_label) or (shorten(value(who)) if who else "")
         if name and name not in names:
             names.append(name)
+    # Boxes never overlap: each goes at the lowest height free of the boxes already placed
+    # near it (within two options either side), its height following its number of lines.
+    placed: list[tuple[int, float, float]] = []  # x, bottom, top
+    step = min((b - a for a, b in pairwise(ranks) if b > a), default=10)
     for _response, (x, names) in sorted(by_response.items(), key=lambda kv: (-kv[1][0], kv[0])):
-        level = stacked[x]
-        stacked[x] += 1
-        y = 0.55 + 0.5 * level
-        text = "\n".join(textwrap.wrap(" / ".join(names) or "respondent unknown", 22))
+        text = "\n".join(textwrap.wrap(" / ".join(names) or "respondent unknown", 18))
+        height = 0.2 * (text.count("\n") + 1) + 0.2
+        y = 0.55
+        for px, bottom, top_ in sorted(placed, key=lambda p: p[1]):
+            if abs(px - x) < 2.2 * step and y < top_ and bottom < y + height:
+                y = top_ + 0.12
+        placed.append((x, y, y + height))
         ax.annotate(
             text,
             xy=(x, 0.08),
             xytext=(x, y),
             ha="center",
             va="bottom",
-            fontsize=9,
+            fontsize=8,
             arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8},
             bbox={"boxstyle": "round,pad=0.3", "fc": "#fff7bc", "ec": "#999999", "lw": 0.6},
         )
-    top = 0.55 + 0.5 * max(stacked.values(), default=0) + 0.7
+    top = max((t for _, _, t in placed), default=0.55) + 0.5
+    fig.set_size_inches(13, max(5.4, 3.2 + 0.75 * top))
     ax.set_xlim(lo - 10, hi + 10)
     ax.set_ylim(-2.5, top)
     ax.axis("off")

@@ -33,9 +33,15 @@ def test_toy_numbers(toy) -> None:  # type: ignore[no-untyped-def]
     assert rows[TOY + "post-hq-desk"].outside is True and rows[TOY + "post-hq-desk"].km is None
 
 
-def test_curated_posts_have_no_distance_the_paper_gives_no_coordinates(curated) -> None:  # type: ignore[no-untyped-def]
+def test_curated_field_posts_rank_above_capital_posts(curated) -> None:  # type: ignore[no-untyped-def]
+    """CQ1's expectation: subnational posts farther than mission-HQ posts in the capital; New
+    York and Geneva posts outside the host state (coordinates: common public knowledge)."""
     rows = from_sparql(curated)
-    assert rows and all(r.km is None for r in rows)
+    with_km = [r for r in rows if r.km is not None]
+    assert with_km and with_km[0].km > 0
+    assert any(r.km == 0 for r in with_km)  # posts at mission headquarters in the capital
+    outside = [r for r in rows if r.outside]
+    assert outside and all(r.km is None for r in outside)
 
 
 def test_mission_filter_keeps_the_mission_posts(toy) -> None:  # type: ignore[no-untyped-def]

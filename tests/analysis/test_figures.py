@@ -37,10 +37,12 @@ def test_figure_renders_as_png_and_svg(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png.name, svg.name])
 
 
-def test_curated_distances_figure_says_why_it_is_empty(curated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_curated_distances_figure_plots_the_posts_with_coordinates(curated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     svg = tmp_path / "d.svg"
     save(draw("distances", Context(curated)), svg)
-    assert "the paper gives none" in svg.read_text(encoding="utf-8")
+    text = svg.read_text(encoding="utf-8")
+    assert "the paper gives none" not in text
+    assert "Eastern DRC" in text or "eastern DRC" in text
 
 
 def test_spectrum_places_the_curated_cases(curated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

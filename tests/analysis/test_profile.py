@@ -39,10 +39,11 @@ def test_curated_human_rights_section_leans_confrontational_on_all_three_departm
 
 def test_curated_klein_is_cross_pressured(profiler: Profiler) -> None:
     p = profiler.profile(ID + "official/jacques-paul-klein")
-    assert p.factors_toward(CONFRONTATION) == ["previous experience"]
-    assert p.factors_toward(CONCILIATION) == ["place in IO hierarchy"]
-    assert p.cross_pressured and p.lean == "balanced"
+    assert p.factors_toward(CONFRONTATION) == ["previous experience"]  # the retired US general
+    assert "place in IO hierarchy" in p.factors_toward(CONCILIATION)  # head of mission
+    assert p.cross_pressured
     text = p.render()
+    assert "A gradation tool" not in text  # a unit's label never borrows another node's
     assert "Cross-pressure" in text and "not a weight, a probability or a prediction" in text
 
 

@@ -16,5 +16,18 @@ def test_python_api_example_prints_the_spectrum() -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("built ")
-    ranks = [line.split()[-1] for line in lines[2:]]
-    assert ranks == ["120", "110", "40", "10"]
+    ranks = [int(line.split()[-1]) for line in lines[2:]]
+    assert ranks == sorted(ranks, reverse=True), "most confrontational first"
+    # The paper's four illustrations of the spectrum, in its order; other responses may sit between.
+    illustrations = [
+        ("UNOCI", "enforcement action", 120),
+        ("MINUSTAH", "withholding support", 110),
+        ("MONUC/MONUSCO", "mild expression of concern", 40),
+        ("UNAMID", "concealment", 10),
+    ]
+    where = [
+        next(i for i, line in enumerate(lines) if line.split()[0] == mission and option in line)
+        for mission, option, _ in illustrations
+    ]
+    assert where == sorted(where)
+    assert [int(lines[i].split()[-1]) for i in where] == [rank for *_, rank in illustrations]

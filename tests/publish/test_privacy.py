@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 
 from kg.build import build
 from kg.namespaces import GRAPH, ID, IODM, RDF, RDFS
-from kg.publish.app import create_app
-from kg.publish.dataset import Published
+from kg.publish.app import ServerConfig, create_app
+from kg.publish.dataset import Limits, Published
 from kg.publish.privacy import protect
 from kg.publish.site import publish
 from kg.store import OxigraphStore
@@ -77,7 +77,9 @@ def leaky_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphSt
 
 @pytest.fixture(scope="module")
 def client(leaky_store: OxigraphStore) -> TestClient:
-    return TestClient(create_app(Published(leaky_store)))
+    # no row limit: the attempts below read the whole dataset, and must find no name in it
+    unlimited = ServerConfig(limits=Limits(max_rows=10_000_000))
+    return TestClient(create_app(Published(leaky_store), unlimited))
 
 
 def assert_anonymous(body: bytes | str, where: str) -> None:
