@@ -154,12 +154,17 @@ def library(root: Path | None = None) -> dict[str, NamedQuery]:
     """Every query under the queries directory, by id."""
     root = root or queries_dir()
     found: dict[str, NamedQuery] = {}
-    for path in sorted(root.rglob("*.rq")):
+    for path in sorted(root.rglob("*.rq"), key=_natural):
         q = parse_query_file(path, path.parent.relative_to(root).as_posix())
         if q.id in found:
             raise ParseError(Location(str(path)), f"id {q.id!r} is also {found[q.id].path}")
         found[q.id] = q
     return found
+
+
+def _natural(path: Path) -> list[str | int]:
+    """Sort key putting cq2 before cq10."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
 
 
 def get(query_id: str) -> NamedQuery:
