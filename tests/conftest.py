@@ -45,6 +45,18 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
+@pytest.fixture(scope="session")
+def curated_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """The knowledge graph as `iodm build` writes it from the packaged files, built once per run.
+    Read it only: tests that write build their own store."""
+    from kg.build import build
+
+    store = OxigraphStore(tmp_path_factory.mktemp("curated") / "store", writable=True)
+    build(store)
+    yield store
+    store.close()
+
+
 @pytest.fixture(params=["oxigraph", "memory", "sparql"])
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """One empty, writable store of each backend."""

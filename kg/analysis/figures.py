@@ -114,6 +114,25 @@ def _source(fig: Figure, text: str) -> None:
 # --- Figure 2: the spectrum -------------------------------------------------------------------
 
 
+def _lean_handles(size: int) -> list[Any]:
+    """Legend entries for the lean colours."""
+    from matplotlib.lines import Line2D
+
+    return [
+        Line2D([], [], marker="o", ls="", color=COLOURS[k], markersize=size, label=v)
+        for k, v in LEAN_NAMES.items()
+    ]
+
+
+def _shape_handle(marker: str, label: str) -> Any:
+    """A legend entry for a kind of node, drawn as an empty marker of its shape."""
+    from matplotlib.lines import Line2D
+
+    return Line2D(
+        [], [], marker=marker, ls="", color="white", markeredgecolor="#333333", label=label
+    )
+
+
 def spectrum(ctx: Context) -> Figure:
     options = select(
         ctx.store,
@@ -523,30 +542,11 @@ def hierarchy(ctx: Context) -> Figure:
     from matplotlib.lines import Line2D
 
     handles = [
-        Line2D([], [], marker="o", ls="", color=COLOURS[k], markersize=9, label=v)
-        for k, v in LEAN_NAMES.items()
-    ]
-    handles += [
-        Line2D(
-            [],
-            [],
-            marker="h",
-            ls="",
-            color="white",
-            markeredgecolor="#333333",
-            label="international organization",
-        ),
-        Line2D(
-            [],
-            [],
-            marker="D",
-            ls="",
-            color="white",
-            markeredgecolor="#333333",
-            label="field presence",
-        ),
-        Line2D([], [], marker="s", ls="", color="white", markeredgecolor="#333333", label="unit"),
-        Line2D([], [], marker="o", ls="", color="white", markeredgecolor="#333333", label="post"),
+        *_lean_handles(9),
+        _shape_handle("h", "international organization"),
+        _shape_handle("D", "field presence"),
+        _shape_handle("s", "unit"),
+        _shape_handle("o", "post"),
         Line2D([], [], color="#aaaaaa", label="part of (unit, post in unit)"),
         Line2D([], [], color="#333333", label="reports to"),
         Line2D([], [], color="#e08214", ls="--", label="relation with another IO entity"),
@@ -704,40 +704,12 @@ def distances(ctx: Context) -> Figure:
             fontsize=9,
         )
         ax.grid(axis="x", color="#eeeeee")
-        from matplotlib.lines import Line2D
 
         handles = [
-            Line2D([], [], marker="o", ls="", color=COLOURS[k], markersize=8, label=v)
-            for k, v in LEAN_NAMES.items()
-        ]
-        handles += [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                color="white",
-                markeredgecolor="#333333",
-                label="in the host state",
-            ),
-            Line2D(
-                [],
-                [],
-                marker="^",
-                ls="",
-                color="white",
-                markeredgecolor="#333333",
-                label="in another state",
-            ),
-            Line2D(
-                [],
-                [],
-                marker="s",
-                ls="",
-                color="white",
-                markeredgecolor="#333333",
-                label="outside, no host capital (IO headquarters)",
-            ),
+            *_lean_handles(8),
+            _shape_handle("o", "in the host state"),
+            _shape_handle("^", "in another state"),
+            _shape_handle("s", "outside, no host capital (IO headquarters)"),
         ]
         ax.legend(
             handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False

@@ -8,12 +8,12 @@ import io
 
 import pytest
 
-from kg.build import build, split
+from kg.build import split
 from kg.derive import DERIVED_GRAPH, derive
 from kg.load import packaged_files, parse_all
 from kg.queries import get, library
 from kg.results import Solutions
-from kg.store import MemoryStore, OxigraphStore, Store
+from kg.store import MemoryStore, Store
 
 from ..conftest import FIXTURES
 
@@ -35,10 +35,8 @@ def toy() -> Store:
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = OxigraphStore(tmp_path_factory.mktemp("curated") / "store", writable=True)
-    build(store)
-    return store
+def curated(curated_store: Store) -> Store:
+    return curated_store
 
 
 def rows(result: object) -> list[dict[str, str]]:

@@ -10,17 +10,16 @@ import csv
 import io
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build, check_sources, split, stored_sources
+from kg.build import check_sources, split, stored_sources
 from kg.inspect import provenance
 from kg.queries import get, library
 from kg.results import Solutions
-from kg.store import OxigraphStore, Store
+from kg.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT.parent / "shared" / "paper" / "oksamytna-2023-isq-decision-making.md"
@@ -41,11 +40,8 @@ PREFIX owl: <http://www.w3.org/2002/07/owl#>
 
 
 @pytest.fixture(scope="module")
-def curated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = OxigraphStore(tmp_path_factory.mktemp("curated-graph") / "store", writable=True)
-    build(store)
-    yield store
-    store.close()
+def curated(curated_store: Store) -> Store:
+    return curated_store
 
 
 def rows(result: object) -> list[dict[str, str]]:

@@ -42,12 +42,9 @@ def triples(sources: list[Source], *roles: str) -> list[ox.Triple]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def built(curated_store: Store) -> Store:
     """The curated graph as `iodm build` writes it (validated, with the derived graph)."""
-    store = OxigraphStore(tmp_path_factory.mktemp("quality") / "store", writable=True)
-    build(store)
-    yield store
-    store.close()
+    return curated_store
 
 
 @pytest.fixture(scope="module")
