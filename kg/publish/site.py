@@ -19,6 +19,7 @@ half-written. An existing DIR is replaced only if an earlier ``iodm publish`` wr
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -84,6 +85,11 @@ def publish(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        # mkdtemp makes a private directory (0700) that a web server running as another user
+        # cannot enter: give the site the mode a plain mkdir would (0755 under the usual umask).
+        umask = os.umask(0o022)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)
         files, documents = _write(published, tmp, site_url)
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))

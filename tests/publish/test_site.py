@@ -1,4 +1,5 @@
-"""`iodm publish --out DIR`: the static site, its dumps and checksums, and the w3id rules."""
+"""`iodm publish --out DIR`: the static site, its dumps and checksums (its w3id rules run in a
+real Apache httpd: tests/publish/test_apache.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from kg.errors import UsageError
 from kg.namespaces import ID
 from kg.publish import site as site_module
 from kg.publish.dataset import Published
-from kg.publish.site import MARKER, htaccess, publish
+from kg.publish.site import MARKER, publish
 
 SITE_URL = "https://iodm.example.org/kg/"
 
@@ -137,60 +138,3 @@ def test_publish_command(built_store_path: Path, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert "published" in r.stderr and (tmp_path / "s" / "index.html").is_file()
-
-
-# --- the w3id rules: a small evaluator for the subset of mod_rewrite they use -------------------
-
-
-def rewrite(rules: str, path: str, accept: str) -> tuple[int, str] | None:
-    """(status, target) of the first rule that applies to PATH (relative to /iodm/)."""
-    conditions: list[re.Pattern[str]] = []
-    for line in rules.splitlines():
-        line = line.strip()
-        if line.startswith("RewriteCond"):
-            _, var, pattern = line.split(None, 2)
-            assert var == "%{HTTP_ACCEPT}", line
-            conditions.append(re.compile(pattern))
-        elif line.startswith("RewriteRule"):
-            _, pattern, target, flags = line.split()
-            m = re.match(pattern, path)
-            ok = m is not None and all(c.search(accept) for c in conditions)
-            conditions = []
-            if ok:
-                assert m is not None
-                status = int(re.search(r"R=(\d+)", flags).group(1))  # type: ignore[union-attr]
-                for i, value in enumerate(m.groups(), start=1):
-                    target = target.replace(f"${i}", value or "")
-                return status, target
-    return None
-
-
-def test_htaccess_sends_every_iri_to_a_published_file(published: Published, site: Path) -> None:
-    rules = (site / ".htaccess").read_text()
-    assert "@SITE@" not in rules and rules == htaccess(SITE_URL)
-    resource = next(
-        q.subject.value
-        for q in published.quads()
-        if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ID)
-    )
-    rel = resource.removeprefix("https://w3id.org/iodm/")
-    cases = {
-        ("", "text/html"): "iodm.html",
-        ("", "text/turtle"): "iodm.ttl",
-        ("", "application/rdf+xml"): "iodm.rdf",
-        ("", "application/ld+json"): "iodm.jsonld",
-        ("", "application/n-triples"): "iodm.nt",
-        ("", "*/*"): "iodm.html",
-        ("pko", "text/turtle"): "iodm/pko.ttl",
-        ("pko", "text/html,application/xhtml+xml"): "iodm/pko.html",
-        (rel, "text/turtle"): f"doc/{rel.removeprefix('id/')}.ttl",
-        (rel, "text/html"): f"doc/{rel.removeprefix('id/')}.html",
-        (rel, "application/ld+json"): f"doc/{rel.removeprefix('id/')}.jsonld",
-        ("void", "*/*"): "void.ttl",
-        ("graph/data/cases.ttl", "*/*"): "dumps/iodm.trig",
-    }
-    for (path, accept), expected in cases.items():
-        answer = rewrite(rules, path, accept)
-        assert answer == (303, SITE_URL + expected), (path, accept, answer)
-        assert (site / expected).is_file(), expected
-    assert rewrite(rules, "nothing/here", "*/*") is None
