@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
@@ -52,6 +53,13 @@ def open_store(descriptor: str | None = None, *, writable: bool = False) -> Stor
         return MemoryStore()
     if kind == "sparql" and rest:
         query_url, _, update_url = rest.partition(",")
+        for url in filter(None, (query_url, update_url)):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise UsageError(
+                    f"sparql: needs http(s) URLs, got {url!r}",
+                    "use sparql:QUERY_URL[,UPDATE_URL], e.g. sparql:http://127.0.0.1:7878/query",
+                )
         return SparqlStore(query_url, update_url or None)
     raise UsageError(
         f"unknown store descriptor {descriptor!r}",
@@ -323,6 +331,22 @@ class SparqlStore(Store):
             fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
             return Triples([q.triple for q in ox.parse(body, format=fmt)])
         raise StoreError(f"{self.query_url} answered with an unexpected type {content_type!r}")
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad, checked against the endpoint's own count: an endpoint that caps result
+        rows (Virtuoso's ResultSetMaxRows) would otherwise cut the copy short without a word."""
+        quads = list(super().quads(graph))
+        pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
+        assert isinstance(result, Solutions)
+        (n,) = result.rows[0]
+        expected = int(n.value) if isinstance(n, ox.Literal) else 0
+        if len(quads) != expected:
+            raise StoreError(
+                f"{self.query_url} returned {len(quads):,} of the {expected:,} quads it holds",
+                "raise the endpoint's limit on result rows (Virtuoso: ResultSetMaxRows)",
+            )
+        yield from quads
 
     def update(self, sparql: str) -> None:
         if not sparql:

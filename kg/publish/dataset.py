@@ -7,6 +7,10 @@ update (only with the server's token) goes to the store itself, then the snapsho
 and filtered again. The knowledge graph is small (thousands of triples), so a copy costs
 milliseconds; a restart picks up a new ``iodm build``.
 
+A ``sparql:`` store is copied the same way, by one SELECT over HTTP (about 0.3 s for the built
+graph from a local Oxigraph server), and is not asked again until an update: forwarding client
+queries to the endpoint instead would let them reach what the privacy filter withholds.
+
 Queries run with the default graph as the union of the named graphs, unless the query names its
 own dataset (FROM / FROM NAMED) or the protocol does (default-graph-uri / named-graph-uri, which
 win over the query's). Each query has a time limit and a row limit (:class:`Limits`).

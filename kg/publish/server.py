@@ -6,7 +6,7 @@ import sys
 
 from kg.errors import UsageError
 from kg.publish.dataset import Limits, Published
-from kg.store import open_store
+from kg.store import SparqlStore, open_store
 
 
 def serve(
@@ -26,6 +26,12 @@ def serve(
     # Read-only servers copy the store and let it go, so `iodm build` can run meanwhile;
     # a server that accepts updates keeps it open for writing.
     store = open_store(descriptor, writable=update_token is not None)
+    if update_token is not None and isinstance(store, SparqlStore) and not store.update_url:
+        # Otherwise the server would start, say it accepts updates, and answer each with a 500.
+        raise UsageError(
+            f"{store.descriptor} has no update endpoint, so the server cannot accept updates",
+            "name one (sparql:QUERY_URL,UPDATE_URL), or serve read-only without --update-token",
+        )
     published = Published(store)
     if update_token is None:
         store.close()
@@ -38,7 +44,12 @@ def serve(
         file=sys.stderr,
     )
     if not published.graphs:
-        print(f"warning: {store.descriptor} holds nothing: run `iodm build` first", file=sys.stderr)
+        fill = (
+            f"`iodm push {store.descriptor}` loads the built graph into it"
+            if isinstance(store, SparqlStore)
+            else "run `iodm build` first"
+        )
+        print(f"warning: {store.descriptor} holds no named graph: {fill}", file=sys.stderr)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"warning: listening on {host}, not only on this machine", file=sys.stderr)
     uvicorn.run(

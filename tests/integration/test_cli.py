@@ -186,6 +186,12 @@ def test_unknown_store_descriptor_is_a_usage_error(capsys) -> None:  # type: ign
     assert code == EXIT_USAGE and "oxigraph:PATH" in err
 
 
+@pytest.mark.parametrize("url", ["not-a-url", "ftp://host/q", "http:///q"])
+def test_a_sparql_store_needs_http_urls(url: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = iodm(capsys, "--store", f"sparql:{url}", "stats")
+    assert code == EXIT_USAGE and "needs http(s) URLs" in err and "Traceback" not in err
+
+
 def test_provenance_share_is_reported_and_complete(store: str, capsys) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = iodm(capsys, "--store", store, "stats", "--provenance")
     assert code == EXIT_OK

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError
+from kg.errors import QueryError, StoreError
 from kg.namespaces import XSD
 from kg.results import Boolean, Solutions, Triples
-from kg.store import Store
+from kg.store import SparqlStore, Store
 
 EX = "https://example.org/compliance/"
 
@@ -103,3 +103,19 @@ def test_quads_of_one_graph(store: Store) -> None:
 def test_malformed_query_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError):
         store.query("SELECT ?s WHERE { ?s ?p }")
+
+
+def test_an_endpoint_that_cuts_results_short_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An endpoint with a row limit (Virtuoso's ResultSetMaxRows) returns fewer quads than it
+    holds; copying it (`iodm serve --store sparql:…`) must fail rather than publish a part."""
+    endpoint = SparqlStore("http://127.0.0.1:9/sparql")
+    quads = [(*x, ox.NamedNode(g)) for g, triples in DATA.items() for x in triples]
+
+    def answer(sparql: str) -> Solutions:
+        if "COUNT" in sparql:
+            return Solutions(["n"], [(lit(str(len(quads))),)])
+        return Solutions(["s", "p", "o", "g"], [tuple(q) for q in quads[:-1]])  # one row short
+
+    monkeypatch.setattr(endpoint, "_query", answer)
+    with pytest.raises(StoreError, match="returned 3 of the 4 quads"):
+        list(endpoint.quads())

@@ -27,6 +27,7 @@ def live_server(descriptor: str, *args: str, token: str | None = None) -> Iterat
     """`iodm serve` in a subprocess on 127.0.0.1 and a free port; yields its base URL."""
     port = free_port()
     command = [sys.executable, "-m", "kg.cli", "--store", descriptor, "serve", "--port", str(port)]
+    command += args
     env = {k: v for k, v in os.environ.items() if k != "IODM_UPDATE_TOKEN"}
     if token:
         command += ["--update-token", token]
