@@ -1,9 +1,27 @@
 """Facts IODM derives at build time, written to their own named graph.
 
-SPARQL has no trigonometry (see STACK-NOTES), so the geodesic distance from each post's duty
-station to the capital of its host state is computed here, in Python, by the haversine formula
-on the WGS84 coordinates, and stored as ``iodm:distanceToHostCapitalKm``. The coordinates come
-from ``queries/derive/post-host-capital.rq``; nothing here is asserted by a source.
+The named queries (``queries/cq``) must answer alike on every SPARQL engine, and some engines
+evaluate property paths wrongly: Virtuoso 7.2 drops or repeats rows of ``(p|q)*``, of zero-length
+paths and of ``a/rdfs:subClassOf*`` once they are joined with other patterns (see
+``docs/portable-queries.md``). So what those paths computed is derived once, here, on the
+embedded store whose paths are right, and the named queries read plain triples. In order, each
+step seeing the data, the ontologies and what the steps before derived:
+
+1. ``suborganization-links``: every direct link by a sub-property of
+   ``org:transitiveSubOrganizationOf`` (``org:subOrganizationOf``, ``org:unitOf``,
+   ``iodm:deployedBy``) as that property (RDFS sub-property entailment);
+2. ``suborganization-closure``: its transitive closure (ORG declares it transitive);
+3. ``type-closure``: every superclass of each asserted type (RDFS subclass entailment);
+4. ``field-presence-membership``: ``iodm:inFieldPresence``, the field presence each post and unit
+   belongs to;
+5. ``capital-liaison-posts``: the posts IODM's criterion makes ``iodm:CapitalLiaisonPost``;
+6. ``reporting-lines``: ``iodm:reportingStepsToCapitalLiaison``, the fewest ``org:reportsTo``
+   steps from each post to a liaison post (shortest paths, by networkx);
+7. ``post-host-capital``: ``iodm:distanceToHostCapitalKm``, the geodesic distance from each
+   post's duty station to the capital of its host state. SPARQL has no trigonometry (see
+   STACK-NOTES), so it is computed here by the haversine formula on the WGS84 coordinates.
+
+Nothing here is asserted by a source; a derived triple already asserted is left out.
 """
 
 from __future__ import annotations
@@ -19,6 +37,14 @@ from kg.namespaces import GRAPH, XSD, iodm
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
+#: Steps 1–5: CONSTRUCT queries whose triples the later steps see.
+ENTAILMENTS = (
+    "suborganization-links",
+    "suborganization-closure",
+    "type-closure",
+    "field-presence-membership",
+    "capital-liaison-posts",
+)
 
 
 def haversine_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
@@ -34,22 +60,66 @@ def haversine_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 
 def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    """The derived triples for a data graph (ontology included)."""
+    """The derived triples for a data graph (ontology included), none of them in ``triples``."""
     from kg.queries import get
 
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    result = store.query(get("post-host-capital").text)
-    assert isinstance(result, ox.QuerySolutions)
+    derived: list[ox.Triple] = []
+
+    def add(new: Iterable[ox.Triple]) -> None:
+        fresh = [t for t in dict.fromkeys(new) if ox.Quad(*t) not in store]
+        store.extend(ox.Quad(*t) for t in fresh)
+        derived.extend(fresh)
+
+    for query_id in ENTAILMENTS:
+        result = store.query(get(query_id).text)
+        assert isinstance(result, ox.QueryTriples)
+        add(result)
+    add(_reporting_steps(store.query(get("reporting-lines").text)))
+    add(_distances(store.query(get("post-host-capital").text)))
+    return derived
+
+
+def _reporting_steps(rows: object) -> list[ox.Triple]:
+    """``iodm:reportingStepsToCapitalLiaison`` for each post whose reporting line reaches a
+    capital liaison post: the length of the shortest ``org:reportsTo`` path to one."""
+    import networkx as nx
+
+    assert isinstance(rows, ox.QuerySolutions)
+    lines = nx.DiGraph()
+    posts, liaisons = set(), set()
+    for row in rows:
+        post, superior = row["post"], row["superior"]
+        posts.add(post)
+        if superior is not None:
+            lines.add_edge(superior, post)  # reversed: search down from the liaison posts
+        if row["liaison"].value == "true":
+            liaisons.add(post)
+    lines.add_nodes_from(liaisons)
+    steps = nx.multi_source_dijkstra_path_length(lines, liaisons)
+    has_steps = ox.NamedNode(iodm.reportingStepsToCapitalLiaison)
+    count = ox.NamedNode(XSD + "integer")  # not xsd:nonNegativeInteger: Oxigraph stores that as
+    # xsd:integer, so every backend agrees only on xsd:integer
+    return [
+        ox.Triple(post, has_steps, ox.Literal(str(n), datatype=count))
+        for post, n in steps.items()
+        if post in posts
+    ]
+
+
+def _distances(rows: object) -> list[ox.Triple]:
+    """``iodm:distanceToHostCapitalKm`` for each post with coordinates for its duty station and
+    its host capital, in canonical xsd:decimal (as Oxigraph stores it, so every backend agrees)."""
+    assert isinstance(rows, ox.QuerySolutions)
     distance = ox.NamedNode(iodm.distanceToHostCapitalKm)
     decimal = ox.NamedNode(XSD + "decimal")
-    derived = []
-    for row in result:
+    out = []
+    for row in rows:
         coords = [
             float(row[v].value) for v in ("stationLat", "stationLong", "capitalLat", "capitalLong")
         ]
         km = Decimal(haversine_km(*coords)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-        # canonical xsd:decimal ("0", "296.7"), as Oxigraph stores it, so every backend agrees
         lexical = format(km.normalize(), "f")
-        derived.append(ox.Triple(row["post"], distance, ox.Literal(lexical, datatype=decimal)))
-    return derived
+        out.append(ox.Triple(row["post"], distance, ox.Literal(lexical, datatype=decimal)))
+    return out

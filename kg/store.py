@@ -6,10 +6,10 @@
 
 Every backend answers SPARQL with the default graph as the union of all named graphs, writes a
 set of named graphs in one transaction (:meth:`Store.replace_graphs`), and binds query
-parameters the same way: a VALUES block that the engine joins first in the query's top-level
-group, written from RDF term objects, never pasted from user text. (Oxigraph's substitutions
-accept only projected variables, and remote endpoints have no other way, so one mechanism
-serves all three and gives them the same semantics.)
+parameters the same way: BIND clauses first in the query's top-level group, written from RDF
+term objects, never pasted from user text. (Oxigraph's substitutions accept only projected
+variables, and remote endpoints have no other way, so one mechanism serves all three and gives
+them the same semantics.)
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError, StoreError, UsageError
 from kg.results import Boolean, Result, Solutions, Triples
-from kg.terms import Term, from_rdflib, to_rdflib
+from kg.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
 
@@ -75,9 +75,9 @@ class Store(ABC):
     def query(self, sparql: str, bindings: Bindings | None = None) -> Result:
         """Run a SPARQL query; the default graph is the union of all named graphs.
 
-        ``bindings`` pre-bind variables by name (see :func:`inject_values`).
+        ``bindings`` pre-bind variables by name (see :func:`bind_parameters`).
         """
-        return self._query(inject_values(sparql, bindings) if bindings else sparql)
+        return self._query(bind_parameters(sparql, bindings) if bindings else sparql)
 
     @abstractmethod
     def _query(self, sparql: str) -> Result:
@@ -283,7 +283,9 @@ class SparqlStore(Store):
     """A remote SPARQL 1.1 endpoint (Protocol for queries, Update for writes).
 
     The endpoint must treat its default graph as the union of its named graphs (Oxigraph's
-    ``--union-default-graph``; Virtuoso does by default).
+    ``--union-default-graph``; Virtuoso does by default). Solutions come back as the endpoint
+    wrote them, except xsd:boolean values, which are given their canonical form (Virtuoso
+    writes ``1``/``0`` for ``true``/``false``).
     """
 
     def __init__(self, query_url: str, update_url: str | None = None, timeout: float = 60) -> None:
@@ -325,7 +327,8 @@ class SparqlStore(Store):
                 return Boolean(bool(parsed))
             variables = parsed.variables
             return Solutions(
-                [v.value for v in variables], [tuple(s[v] for v in variables) for s in parsed]
+                [v.value for v in variables],
+                [tuple(canonical_boolean(s[v]) for v in variables) for s in parsed],
             )
         if media in ("application/n-triples", "text/plain", "text/turtle"):
             fmt = ox.RdfFormat.TURTLE if media == "text/turtle" else ox.RdfFormat.N_TRIPLES
@@ -370,23 +373,22 @@ _STRING = re.compile(
 _WHERE = re.compile(r"(?i)\bWHERE\b")
 
 
-def inject_values(sparql: str, bindings: Bindings) -> str:
-    """Bind variables with a VALUES block placed first in the query's top-level group.
+def bind_parameters(sparql: str, bindings: Bindings) -> str:
+    """Bind variables with BIND clauses placed first in the query's top-level group.
 
     Terms are written in N-Triples syntax from RDF term objects, so no user text reaches the
-    query unescaped. A VALUES block inside the group is visible to its FILTERs, unlike a
-    trailing VALUES clause.
+    query unescaped. A binding first in the group is visible to the whole group, its FILTERs
+    included, as a one-row VALUES block would be; Virtuoso 7.2 runs some queries with such a
+    VALUES block for ever (CQ5 on the toy fixture), so every engine gets BIND.
 
     >>> from kg.terms import literal
-    >>> inject_values("SELECT ?x WHERE { ?x ?p ?n }", {"n": literal("5")})
-    'SELECT ?x WHERE { VALUES (?n) { ("5") } ?x ?p ?n }'
+    >>> bind_parameters("SELECT ?x WHERE { ?x ?p ?n }", {"n": literal("5")})
+    'SELECT ?x WHERE { BIND ("5" AS ?n) ?x ?p ?n }'
     """
     for name, term in bindings.items():
         if isinstance(term, ox.BlankNode):
             raise UsageError(f"parameter {name}: a blank node cannot be bound")
-    names = " ".join(f"?{k}" for k in bindings)
-    values = " ".join(str(t) for t in bindings.values())
-    block = f"VALUES ({names}) {{ ({values}) }} "
+    block = "".join(f"BIND ({term} AS ?{name}) " for name, term in bindings.items())
     brace = _main_group_start(sparql)
     return sparql[: brace + 1] + " " + block + sparql[brace + 1 :].lstrip()
 

@@ -63,6 +63,21 @@ def to_python(term: Term | None) -> Any:
     return term.value
 
 
+def canonical_boolean(term: Term | None) -> Term | None:
+    """An xsd:boolean literal in its canonical lexical form (``true``/``false``), the same value;
+    any other term unchanged. Virtuoso writes booleans as ``1``/``0``.
+
+    >>> canonical_boolean(literal("1", XSD + "boolean")).value
+    'true'
+    >>> canonical_boolean(literal("1", XSD + "integer")).value
+    '1'
+    """
+    boolean = XSD + "boolean"
+    if isinstance(term, ox.Literal) and term.datatype.value == boolean and term.value in ("1", "0"):
+        return literal("true" if term.value == "1" else "false", boolean)
+    return term
+
+
 def _boolean(lexical: str) -> bool:
     if lexical in ("true", "1"):
         return True

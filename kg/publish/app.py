@@ -302,7 +302,7 @@ async def query_page(request: Request) -> Response:
     table = None
     if params.get("example"):
         from kg.queries import get
-        from kg.store import inject_values
+        from kg.store import bind_parameters
 
         try:
             example = get(params["example"])
@@ -318,7 +318,7 @@ async def query_page(request: Request) -> Response:
                 for p in example.params
             ]
             if text is None:
-                text = inject_values(example.text, bindings) if bindings else example.text
+                text = bind_parameters(example.text, bindings) if bindings else example.text
         except IODMError as e:
             error_text, status = str(e), 400
     if text:

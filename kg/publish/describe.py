@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from kg.derive import DERIVED_GRAPH
 from kg.namespaces import DCTERMS, IODM, PROV, RDF, RDFS, SKOS
 
 FOAF = "http://xmlns.com/foaf/0.1/"
@@ -142,7 +143,8 @@ class Description:
     provenance: list[Provenance]
     labels: list[ox.Triple]
     graphs: list[str]
-    types: list[ox.NamedNode]
+    types: list[ox.NamedNode]  # asserted: the classes a source or the data gives it
+    derived: frozenset[ox.Triple]  # statements only the build derived (kg.derive), no source
 
     def triples(self) -> list[ox.Triple]:
         """The RDF document: statements both ways, provenance, labels of what they link."""
@@ -162,11 +164,17 @@ def describe(store: ox.Store, iri: str) -> Description:
     linked += [t.object for t in prov] + [t.predicate for t in prov]
     quads = [*store.quads_for_pattern(node, None, None), *store.quads_for_pattern(None, None, node)]
     graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+    in_graphs: dict[ox.Triple, set[str]] = {}
+    for q in quads:
+        in_graphs.setdefault(q.triple, set()).add(str(q.graph_name))
+    derived = frozenset(t for t, gs in in_graphs.items() if gs == {f"<{DERIVED_GRAPH}>"})
     types = [
         t.object
         for t in outgoing
         if t.subject == node
         and t.predicate.value == RDF + "type"
         and isinstance(t.object, ox.NamedNode)
+        and t not in derived
     ]
-    return Description(node, outgoing, incoming, tree, label_triples(store, linked), graphs, types)
+    labels = label_triples(store, linked)
+    return Description(node, outgoing, incoming, tree, labels, graphs, types, derived)

@@ -220,15 +220,32 @@ def _order(p: str) -> tuple[int, str]:
     return (3, shorten(p))
 
 
+#: After a statement the build derived rather than a source gave (see kg.derive).
+DERIVED_MARK = Markup(
+    ' <span class="derived" title="derived by IODM at build time from the data and the '
+    'ontology (graph {}), not stated by a source">derived</span>'
+)
+
+
 def group(
-    render: Render, triples: Sequence[ox.Triple], node: object, incoming: bool
+    render: Render,
+    triples: Sequence[ox.Triple],
+    node: object,
+    incoming: bool,
+    derived: frozenset[ox.Triple] = frozenset(),
 ) -> list[Group]:
+    from kg.derive import DERIVED_GRAPH
+
+    mark = DERIVED_MARK.format(DERIVED_GRAPH)
     by_p: dict[str, list[Markup]] = {}
     for t in triples:
         if incoming and t.object == node:
-            by_p.setdefault(t.predicate.value, []).append(render.link(t.subject))
+            shown = render.link(t.subject)
         elif not incoming and t.subject == node:
-            by_p.setdefault(t.predicate.value, []).append(render.link(t.object))
+            shown = render.link(t.object)
+        else:
+            continue
+        by_p.setdefault(t.predicate.value, []).append(shown + mark if t in derived else shown)
     return [
         Group(render.link(ox.NamedNode(p)), sorted(values, key=str))
         for p, values in sorted(by_p.items(), key=lambda kv: _order(kv[0]))
@@ -288,8 +305,8 @@ def entity_page(render: Render, d: Description, doc_path: str, **site: Any) -> s
             and t.predicate.value in DEFINITION
             and isinstance(t.object, ox.Literal)
         ],
-        outgoing=group(render, d.outgoing, node, incoming=False),
-        incoming=group(render, d.incoming, node, incoming=True),
+        outgoing=group(render, d.outgoing, node, incoming=False, derived=d.derived),
+        incoming=group(render, d.incoming, node, incoming=True, derived=d.derived),
         provenance=prov_items(render, d.provenance),
         graphs=[render.link(ox.NamedNode(g)) for g in d.graphs],
         alternates=alternates(doc_path),

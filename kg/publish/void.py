@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.derive import DERIVED_GRAPH
 from kg.namespaces import BUILD_GRAPH, DCTERMS, ID, RDF, XSD
 from kg.publish.dataset import Published
 from kg.publish.iris import BASE
@@ -30,6 +31,12 @@ DATASET = BASE + "/void#dataset"
 SERVICE = BASE + "/void#sparql"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 PAPER = "https://doi.org/10.1093/isq/sqad099"
+DERIVED_DESCRIPTION = (
+    "What IODM derives at build time from the data and the ontologies, so that queries need no"
+    " property paths: RDFS and ORG entailments (superclasses, org:transitiveSubOrganizationOf),"
+    " iodm:inFieldPresence, capital liaison posts by IODM's criterion, reporting steps and"
+    " distances to the host capital. No source states these triples."
+)
 #: Dump file name → (format of serialize_rdf, media type, keeps named graphs).
 DUMPS = {
     "iodm.ttl": ("ttl", "text/turtle", False),
@@ -162,6 +169,8 @@ def describe_dataset(
         add(d, VOID + "subset", node)
         add(node, RDF + "type", _n(VOID + "Dataset"))
         add(node, VOID + "triples", _int(sum(1 for _ in published.quads(g))))
+        if g == DERIVED_GRAPH:
+            add(node, DCTERMS + "description", ox.Literal(DERIVED_DESCRIPTION, language="en"))
     for name, dump in dumps.items():
         url = _n(f"{base_url}dumps/{name}")
         add(d, VOID + "dataDump", url)

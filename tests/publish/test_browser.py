@@ -20,7 +20,7 @@ from kg.publish.dataset import Published
 from kg.publish.describe import label_of
 from kg.queries import library
 from kg.results import Solutions
-from kg.store import inject_values
+from kg.store import bind_parameters
 
 from .conftest import live_server
 
@@ -107,7 +107,7 @@ def test_ontology_anchor(driver, server: str, artifacts: Path) -> None:  # type:
     term = wait_for(driver, "section#Post")
     assert "post" in term.text.lower()
     top = driver.execute_script("return arguments[0].getBoundingClientRect().top", term)
-    assert 0 <= top < 200, "the browser scrolled to the term's anchor"
+    assert -1 < top < 200, "the browser scrolled to the term's anchor (to within a sub-pixel)"
     driver.save_screenshot(str(artifacts / "ontology-post.png"))
 
 
@@ -119,7 +119,7 @@ def test_query_page_runs_a_named_query(
     from selenium.webdriver.support.ui import WebDriverWait
 
     q = next(q for q in library().values() if q.group == "cq" and not q.params)
-    direct = published.query(inject_values(q.text, q.bindings()) if q.params else q.text)
+    direct = published.query(bind_parameters(q.text, q.bindings()) if q.params else q.text)
     assert isinstance(direct, Solutions) and len(direct) > 0, "pick a question with answers"
 
     driver.get(server + "/query")

@@ -25,7 +25,7 @@ from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
 from kg.queries import library
 from kg.results import Solutions
-from kg.store import OxigraphStore, inject_values
+from kg.store import OxigraphStore, bind_parameters
 
 POST = "https://w3id.org/iodm#Post"
 RDF_FORMATS = {
@@ -261,6 +261,19 @@ def test_entity_page_shows_links_both_ways_and_sources(
         assert f'href="/doc/{q.object.value.removeprefix(ID)}"' in page  # type: ignore[union-attr]
 
 
+def test_entity_page_marks_what_the_build_derived(client: TestClient) -> None:
+    """The head of UNMIL is asserted a head-of-mission post; that it is a post, a capital
+    liaison post and in UNMIL is derived (kg.derive): the page says which is which."""
+    page = client.get("/doc/post/unmil-head-of-mission", headers={"Accept": "text/html"}).text
+    badges = re.search(r'<p class="types">(.*?)</p>', page, re.S)
+    assert badges and "head of mission post" in badges.group(1)
+    assert "capital liaison post" not in badges.group(1), "the header shows asserted types only"
+    statements = page[page.index('id="statements"') : page.index('id="incoming"')]
+    derived = re.findall(r'>([^<>]+)</a> <span class="derived"', statements)
+    assert {"capital liaison post", "post", "UNMIL"} <= set(derived)
+    assert "head of mission post" not in derived and "Monrovia" not in derived  # asserted
+
+
 def test_everything_is_escaped(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "store", writable=True)
     evil = '<script>alert("x")</script>'
@@ -291,7 +304,7 @@ def test_query_page_runs_each_named_query(
     published: Published, client: TestClient, query_id: str
 ) -> None:
     q = library()[query_id]
-    direct = published.query(inject_values(q.text, q.bindings()) if q.params else q.text)
+    direct = published.query(bind_parameters(q.text, q.bindings()) if q.params else q.text)
     assert isinstance(direct, Solutions)
     r = client.get("/query", params={"example": q.id})
     assert r.status_code == 200
@@ -316,6 +329,10 @@ def test_void_describes_dumps_with_true_checksums(client: TestClient) -> None:
         for q in store.quads_for_pattern(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), None, None)
     ]
     assert endpoint == [ox.NamedNode("http://testserver/sparql")]
+    derived = ox.NamedNode(GRAPH + "derived")
+    assert ox.Quad(dataset, ox.NamedNode(VOID + "subset"), derived) in store
+    (description,) = store.quads_for_pattern(derived, ox.NamedNode(DCTERMS + "description"), None)
+    assert "No source states these triples" in description.object.value
     dumps = [
         q.object.value
         for q in store.quads_for_pattern(dataset, ox.NamedNode(VOID + "dataDump"), None, None)

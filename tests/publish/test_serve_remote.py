@@ -30,7 +30,7 @@ from kg.publish.dataset import Published
 from kg.publish.push import push
 from kg.queries import library
 from kg.results import Solutions
-from kg.store import SparqlStore, inject_values
+from kg.store import SparqlStore, bind_parameters
 
 from ..servers import free_port
 from .conftest import REPO, live_server
@@ -177,7 +177,7 @@ def test_sparql_answers_each_named_query_alike(
     remote_server: str, embedded_server: str, query_id: str
 ) -> None:
     q = library()[query_id]
-    text = inject_values(q.text, q.bindings()) if q.params else q.text
+    text = bind_parameters(q.text, q.bindings()) if q.params else q.text
     answers = []
     for base in (remote_server, embedded_server):
         r = httpx2.post(
