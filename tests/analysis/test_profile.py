@@ -47,6 +47,15 @@ def test_curated_klein_is_cross_pressured(profiler: Profiler) -> None:
     assert "Cross-pressure" in text and "not a weight, a probability or a prediction" in text
 
 
+def test_a_post_factor_from_after_a_holding_does_not_reach_its_holder(profiler: Profiler) -> None:
+    """UNMIL's career-security pull is recorded for 2010-2018 (footnote 50). Klein held the head
+    of UNMIL until 2005, so it is not his; Doss's holding from 2005 has no known end, so it may be."""
+    klein = profiler.profile(ID + "official/jacques-paul-klein")
+    doss = profiler.profile(ID + "official/alan-doss")
+    assert "career security" not in [ln.factor.label for ln in klein.lines]
+    assert "career security" in [ln.factor.label for ln in doss.lines]
+
+
 def test_every_line_of_every_curated_profile_cites_a_passage(profiler: Profiler) -> None:
     subjects = profiler.subjects()
     assert len(subjects) >= 10
