@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,12 @@ from ..servers import free_port, running
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "tests" / "artifacts"
+
+
+def iodm_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """`iodm ARGS…` in a subprocess started in the repository, its output captured as text."""
+    command = [sys.executable, "-m", "kg.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
 @contextlib.contextmanager

@@ -24,8 +24,6 @@ import os
 import pwd
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +41,7 @@ from kg.publish.negotiate import DOCUMENT_TYPES, EXTENSION_OF, EXTENSIONS, choos
 from kg.publish.site import htaccess, namespace_documents
 
 from ..servers import free_port, running
+from .conftest import iodm_cli
 
 pytestmark = pytest.mark.slow
 
@@ -183,23 +182,8 @@ def start_apache(binary: str, folder: Path, built_store_path: Path) -> Iterator[
     w3id_port, site_port = free_port(), free_port()
     site_url = f"http://127.0.0.1:{site_port}/"
     site = folder / "site"
-    published = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kg.cli",
-            "--store",
-            f"oxigraph:{built_store_path}",
-            "publish",
-            "--out",
-            str(site),
-            "--site-url",
-            site_url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    store = f"oxigraph:{built_store_path}"
+    published = iodm_cli("--store", store, "publish", "--out", str(site), "--site-url", site_url)
     assert published.returncode == 0, published.stderr
     rules = (site / ".htaccess").read_text()
     assert rules == htaccess(site_url)

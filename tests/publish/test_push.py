@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from kg.store import OxigraphStore, SparqlStore
 
 from ..conftest import FIXTURES
 from ..servers import cq_answers, free_port, running
+from .conftest import iodm_cli
 
 pytestmark = pytest.mark.slow
 TOY = sorted((FIXTURES / "toy").glob("*.ttl"))
@@ -119,12 +119,7 @@ def test_push_command_into_the_oxigraph_server(
     built_store_path: Path, oxigraph_server: str, published: Published, reference
 ) -> None:  # type: ignore[no-untyped-def]
     target = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
-    r = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "--store", f"oxigraph:{built_store_path}", "push", target],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    r = iodm_cli("--store", f"oxigraph:{built_store_path}", "push", target, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "pushed" in r.stderr
     remote = SparqlStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")

@@ -27,6 +27,8 @@ from kg.queries import library
 from kg.results import Solutions
 from kg.store import OxigraphStore, bind_parameters
 
+from .conftest import iodm_cli
+
 POST = "https://w3id.org/iodm#Post"
 RDF_FORMATS = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -525,12 +527,7 @@ def test_updates_need_the_token(tmp_path: Path) -> None:
 
 
 def test_serve_refuses_a_short_token() -> None:
-    r = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "--store", "memory:", "serve", "--update-token", "short"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    r = iodm_cli("--store", "memory:", "serve", "--update-token", "short", timeout=60)
     assert r.returncode == 2 and "too short" in r.stderr
 
 
@@ -543,12 +540,7 @@ def test_cli_help_imports_no_server_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    assert re.search(
-        r"\bserve\b",
-        subprocess.run(
-            [sys.executable, "-m", "kg.cli", "--help"], capture_output=True, text=True
-        ).stdout,
-    )
+    assert re.search(r"\bserve\b", iodm_cli("--help").stdout)
 
 
 def test_csv_is_parseable(client: TestClient) -> None:

@@ -13,8 +13,6 @@ server whose endpoint is missing or read-only.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +31,7 @@ from kg.results import Solutions
 from kg.store import SparqlStore, bind_parameters
 
 from ..servers import free_port
-from .conftest import REPO, live_server
+from .conftest import iodm_cli, live_server
 from .test_privacy import (
     ANON,
     ATTEMPTS,
@@ -272,20 +270,10 @@ def test_privacy_filter_holds_on_a_remote_store(remote: SparqlStore, remote_serv
 # --- errors -------------------------------------------------------------------------------------
 
 
-def iodm(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kg.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
-
-
 def test_serve_from_an_endpoint_nobody_answers_is_a_clear_error() -> None:
     endpoint = f"http://127.0.0.1:{free_port()}/query"
     port = str(free_port())
-    r = iodm("--store", f"sparql:{endpoint}", "serve", "--host", "127.0.0.1", "--port", port)
+    r = iodm_cli("--store", f"sparql:{endpoint}", "serve", "--host", "127.0.0.1", "--port", port)
     assert r.returncode == EXIT_RUNTIME, r.stderr
     assert r.stderr.startswith(f"iodm: error: cannot reach the SPARQL endpoint {endpoint}")
     assert "hint: is the server running?" in r.stderr
@@ -293,7 +281,7 @@ def test_serve_from_an_endpoint_nobody_answers_is_a_clear_error() -> None:
 
 
 def test_serve_with_a_token_needs_an_update_endpoint(remote: SparqlStore) -> None:
-    r = iodm("--store", f"sparql:{remote.query_url}", "serve", "--update-token", "t" * 32)
+    r = iodm_cli("--store", f"sparql:{remote.query_url}", "serve", "--update-token", "t" * 32)
     assert r.returncode == EXIT_USAGE, r.stderr
     assert "has no update endpoint" in r.stderr and "sparql:QUERY_URL,UPDATE_URL" in r.stderr
     assert "Traceback" not in r.stderr

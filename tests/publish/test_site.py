@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,6 +15,8 @@ from kg.namespaces import ID
 from kg.publish import site as site_module
 from kg.publish.dataset import Published
 from kg.publish.site import MARKER, publish
+
+from .conftest import iodm_cli
 
 SITE_URL = "https://iodm.example.org/kg/"
 
@@ -121,20 +121,6 @@ def test_publish_never_overwrites_a_foreign_directory(published: Published, tmp_
 
 
 def test_publish_command(built_store_path: Path, tmp_path: Path) -> None:
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kg.cli",
-            "--store",
-            f"oxigraph:{built_store_path}",
-            "publish",
-            "--out",
-            str(tmp_path / "s"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    r = iodm_cli("--store", f"oxigraph:{built_store_path}", "publish", "--out", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
     assert "published" in r.stderr and (tmp_path / "s" / "index.html").is_file()
