@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.derive import DERIVED_GRAPH, derive
-from kg.errors import StoreError
+from kg.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
+from kg.errors import InvalidDataError, StoreError
 from kg.load import Progress, Source, extra_files, packaged_files, parse_all
-from kg.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD
+from kg.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten
 from kg.results import Solutions
 from kg.store import Store
 from kg.validate import ValidationReport, validate
@@ -52,6 +52,21 @@ class BuildSummary:
     report: ValidationReport
 
 
+def refuse_derived_statements(sources: Sequence[Source]) -> None:
+    """Refuse a source that states what only the build derives (:data:`kg.derive.DERIVED_ONLY`)."""
+    derived_only = {ox.NamedNode(p) for p in DERIVED_ONLY}
+    for source in sources:
+        found = [t for t in source.triples if t.predicate in derived_only]
+        if found:
+            where = str(source.path) if source.path else source.graph
+            raise InvalidDataError(
+                f"{where}: {shorten(found[0].subject.value)} states "  # type: ignore[union-attr]
+                f"{shorten(found[0].predicate.value)}, which IODM derives at build time"
+                + (f" ({len(found)} such statements)" if len(found) > 1 else ""),
+                "remove these statements: the build computes them from the data",
+            )
+
+
 def build(
     store: Store,
     extra: Iterable[str | Path] = (),
@@ -64,6 +79,7 @@ def build(
     progress.say(f"validating {progress.total:,} triples against the SHACL shapes…")
     report = check_sources(sources)
     report.raise_for_results()
+    refuse_derived_statements(sources)
     data, _ = split(sources)
     sources.append(Source(None, DERIVED_GRAPH, "derived", derive(data)))
     previous = managed_graphs(store)

@@ -18,8 +18,8 @@ step seeing the data, the ontologies and what the steps before derived:
 6. ``reporting-lines``: ``iodm:reportingStepsToCapitalLiaison``, the fewest ``org:reportsTo``
    steps from each post to a liaison post (shortest paths, by networkx);
 7. ``post-host-capital``: ``iodm:distanceToHostCapitalKm``, the geodesic distance from each
-   post's duty station to the capital of its host state. SPARQL has no trigonometry (see
-   STACK-NOTES), so it is computed here by the haversine formula on the WGS84 coordinates.
+   post's duty station to the capital of its host state. SPARQL 1.1 has no trigonometric
+   functions, so it is computed here by the haversine formula on the WGS84 coordinates.
 
 Nothing here is asserted by a source; a derived triple already asserted is left out.
 """
@@ -37,6 +37,13 @@ from kg.namespaces import GRAPH, XSD, iodm
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
+#: Properties only the build states: a source that states one is refused (kg.build), since the
+#: build's own value would sit beside it.
+DERIVED_ONLY = (
+    iodm.inFieldPresence,
+    iodm.reportingStepsToCapitalLiaison,
+    iodm.distanceToHostCapitalKm,
+)
 #: Steps 1–5: CONSTRUCT queries whose triples the later steps see.
 ENTAILMENTS = (
     "suborganization-links",
@@ -96,7 +103,9 @@ def _reporting_steps(rows: object) -> list[ox.Triple]:
             lines.add_edge(superior, post)  # reversed: search down from the liaison posts
         if row["liaison"].value == "true":
             liaisons.add(post)
-    lines.add_nodes_from(liaisons)
+    if not liaisons:
+        return []  # no post deals with the capital authorities: no steps to count
+    lines.add_nodes_from(liaisons)  # a liaison post may have no reporting line at all
     steps = nx.multi_source_dijkstra_path_length(lines, liaisons)
     has_steps = ox.NamedNode(iodm.reportingStepsToCapitalLiaison)
     count = ox.NamedNode(XSD + "integer")  # not xsd:nonNegativeInteger: Oxigraph stores that as

@@ -394,8 +394,12 @@ def bind_parameters(sparql: str, bindings: Bindings) -> str:
 
 
 def _main_group_start(sparql: str) -> int:
-    """Index of the ``{`` opening the top-level WHERE group, skipping strings, IRIs, comments."""
-    i, n, seen_where = 0, len(sparql), False
+    """Index of the ``{`` opening the top-level WHERE group: the first ``{`` at brace depth 0
+    after a WHERE at depth 0, or the first at depth 0 when the query has no such WHERE (a
+    SELECT may leave it out). Strings, IRIs and comments are skipped."""
+    i, n, depth = 0, len(sparql), 0
+    opens: list[int] = []  # the depth-0 braces
+    where: int | None = None  # the depth-0 WHERE
     while i < n:
         c = sparql[i]
         if c == "#":
@@ -408,17 +412,16 @@ def _main_group_start(sparql: str) -> int:
         if c in "\"'" and (m := _STRING.match(sparql, i)):
             i = m.end()
             continue
-        if c in "wW" and _WHERE.match(sparql, i):
-            seen_where = True
-            i += 5
-            continue
-        if c == "{" and (seen_where or not _WHERE.search(_strip_noise(sparql))):
-            return i
+        if depth == 0 and c in "wW" and where is None and _WHERE.match(sparql, i):
+            where = i
+        elif c == "{":
+            if depth == 0:
+                opens.append(i)
+            depth += 1
+        elif c == "}":
+            depth -= 1
         i += 1
-    raise QueryError("cannot bind parameters: the query has no WHERE group")
-
-
-def _strip_noise(sparql: str) -> str:
-    text = _STRING.sub('""', sparql)
-    text = _IRIREF.sub("<>", text)
-    return re.sub(r"#[^\n]*", "", text)
+    after = [o for o in opens if where is None or o > where]
+    if not after:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return after[0]

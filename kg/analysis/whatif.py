@@ -184,7 +184,7 @@ def run(
     target = _mission(base, graph, levers, mission, kinds, names)
     changed = base.copy()
     changes = [_apply(changed, graph, target, lever, at, kinds, names) for lever in levers]
-    _rederive_distances(changed)
+    _rederive(changed)
     before = Profiler(derive(base, at, min_years, in_place=True), store)
     after = Profiler(derive(changed, at, min_years, in_place=True), store)
     subjects_before = _subjects(graph, target.iri, at)
@@ -485,13 +485,13 @@ def _minus_months(day: Point, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day[2], calendar.monthrange(year, month + 1)[1]))
 
 
-def _rederive_distances(store: ScratchStore) -> None:
-    """Recompute the build's derived distances on the changed copy (a post may have moved)."""
+def _rederive(store: ScratchStore) -> None:
+    """Derive again on the changed copy what the build derives (a post may have moved: its field
+    presence, liaison status, reporting steps and distance with it)."""
     from kg.analysis.rules import ANALYSIS_GRAPH
-    from kg.derive import DERIVED_GRAPH
-    from kg.derive import derive as derive_distances
+    from kg.derive import DERIVED_GRAPH, derive
 
     skip = {DERIVED_GRAPH, ANALYSIS_GRAPH}
     data = [q.triple for q in store.quads() if q.graph_name.value not in skip]  # type: ignore[union-attr]
     store.store.remove_graph(ox.NamedNode(DERIVED_GRAPH))
-    store.add(derive_distances(data), DERIVED_GRAPH)
+    store.add(derive(data), DERIVED_GRAPH)

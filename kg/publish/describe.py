@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.derive import DERIVED_GRAPH
-from kg.namespaces import DCTERMS, IODM, PROV, RDF, RDFS, SKOS
+from kg.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS
 
 FOAF = "http://xmlns.com/foaf/0.1/"
 #: Label properties, most preferred first.
@@ -144,7 +144,7 @@ class Description:
     labels: list[ox.Triple]
     graphs: list[str]
     types: list[ox.NamedNode]  # asserted: the classes a source or the data gives it
-    derived: frozenset[ox.Triple]  # statements only the build derived (kg.derive), no source
+    derived: frozenset[ox.Triple]  # only derived (kg.derive) or inferred (owlrl), by no source
 
     def triples(self) -> list[ox.Triple]:
         """The RDF document: statements both ways, provenance, labels of what they link."""
@@ -167,7 +167,8 @@ def describe(store: ox.Store, iri: str) -> Description:
     in_graphs: dict[ox.Triple, set[str]] = {}
     for q in quads:
         in_graphs.setdefault(q.triple, set()).add(str(q.graph_name))
-    derived = frozenset(t for t, gs in in_graphs.items() if gs == {f"<{DERIVED_GRAPH}>"})
+    unsourced = {f"<{DERIVED_GRAPH}>", f"<{INFERRED_GRAPH}>"}
+    derived = frozenset(t for t, gs in in_graphs.items() if gs <= unsourced)
     types = [
         t.object
         for t in outgoing

@@ -222,8 +222,8 @@ def _order(p: str) -> tuple[int, str]:
 
 #: After a statement the build derived rather than a source gave (see kg.derive).
 DERIVED_MARK = Markup(
-    ' <span class="derived" title="derived by IODM at build time from the data and the '
-    'ontology (graph {}), not stated by a source">derived</span>'
+    ' <span class="derived" title="derived by IODM from the data and the ontology, at build time '
+    '(graph {}) or by iodm reason --materialize; not stated by a source">derived</span>'
 )
 
 

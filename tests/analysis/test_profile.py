@@ -49,11 +49,53 @@ def test_curated_klein_is_cross_pressured(profiler: Profiler) -> None:
 
 def test_a_post_factor_from_after_a_holding_does_not_reach_its_holder(profiler: Profiler) -> None:
     """UNMIL's career-security pull is recorded for 2010-2018 (footnote 50). Klein held the head
-    of UNMIL until 2005, so it is not his; Doss's holding from 2005 has no known end, so it may be."""
+    of UNMIL until 2005, so it is not his; Doss's holding from 2005 has no known end: it may be."""
     klein = profiler.profile(ID + "official/jacques-paul-klein")
     doss = profiler.profile(ID + "official/alan-doss")
     assert "career security" not in [ln.factor.label for ln in klein.lines]
     assert "career security" in [ln.factor.label for ln in doss.lines]
+
+
+LATER_RELATION = """\
+@prefix iodm: <https://w3id.org/iodm#> .
+@prefix toy:  <https://example.org/toy/> .
+@prefix org:  <http://www.w3.org/ns/org#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+# Synthetic test data, not facts about the real world.
+toy:post-hr-officer a iodm:Post ; rdfs:label "Human rights officer, TOYMIS" ;
+    org:postIn toy:hr-section .
+toy:erin a iodm:Official ; rdfs:label "Erin Toy" .
+toy:holding-erin a iodm:PostHolding ; iodm:holder toy:erin ; iodm:heldPost toy:post-hr-officer ;
+    iodm:startDate "2005"^^xsd:gYear ; iodm:endDate "2008"^^xsd:gYear ;
+    dcterms:source toy:passage-1 ; prov:wasDerivedFrom toy:passage-1 .
+toy:separation-from-2012 a iodm:InstitutionalRelation ;
+    rdfs:label "TOYMIS human rights section separate from the DFO, from 2012" ;
+    iodm:linksUnit toy:hr-section ; iodm:linksToEntity toy:hq-department ;
+    iodm:hasRelationKind <https://w3id.org/iodm/id/relation-kind/structural-separation> ;
+    iodm:startDate "2012"^^xsd:gYear ;
+    dcterms:source toy:passage-1 ; prov:wasDerivedFrom toy:passage-1 .
+"""
+
+
+def test_a_relation_from_after_a_holding_does_not_reach_its_holder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A lean derived from a dated relation carries the relation's dates to the holders' test."""
+    from kg.analysis.scratch import ScratchStore
+    from kg.build import build
+
+    from .conftest import TOY
+
+    extra = tmp_path / "later-relation.ttl"
+    extra.write_text(LATER_RELATION, encoding="utf-8")
+    store = ScratchStore()
+    build(store, [*TOY, extra])
+    erin = Profiler(derive(store), store).profile("https://example.org/toy/erin")
+    separation = [ln for ln in erin.lines if "Structural separation" in ln.statement]
+    assert separation == [], "Erin left the section in 2008; the separation began in 2012"
+    section = Profiler(derive(store), store).profile("https://example.org/toy/hr-section")
+    assert any("Structural separation" in ln.statement for ln in section.lines)
 
 
 def test_every_line_of_every_curated_profile_cites_a_passage(profiler: Profiler) -> None:

@@ -60,6 +60,23 @@ def test_broken_file_changes_nothing(store: str, tmp_path: Path, capsys) -> None
     assert after == before
 
 
+def test_stating_what_the_build_derives_is_refused(store: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    _, before, _ = iodm(capsys, "--store", store, "stats")
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(
+        "@prefix iodm: <https://w3id.org/iodm#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://example.org/p> a iodm:Post ; rdfs:label "A post" ;\n'
+        "    iodm:distanceToHostCapitalKm 12.5 .\n",
+        encoding="utf-8",
+    )
+    code, _, err = iodm(capsys, "--store", store, "build", mine)
+    assert code == EXIT_INVALID
+    assert "mine.ttl" in err and "iodm:distanceToHostCapitalKm" in err and "derives" in err
+    _, after, _ = iodm(capsys, "--store", store, "stats")
+    assert after == before
+
+
 # Every invalid example is checked against its shape in tests/shapes; here two of them show
 # what a user sees from the command line.
 CLI_EXAMPLES = ["response-without-option.ttl", "anonymous-interviewee-named.ttl"]

@@ -125,6 +125,11 @@ def test_competency_questions_use_no_arbitrary_length_paths(query_id: str) -> No
         ),
         # WHERE is optional in SELECT
         ("SELECT ?x { ?x ?p ?n }", "SELECT ?x {"),
+        # …and then a subquery's WHERE is not the main one
+        (
+            "SELECT * { { SELECT ?x WHERE { ?x ?p ?n } } FILTER (?x != ?n) }",
+            "SELECT * {",
+        ),
     ],
 )
 def test_bindings_go_into_the_main_group(query: str, before: str) -> None:
