@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import sys
 from collections.abc import Iterator
@@ -9,12 +11,19 @@ from pathlib import Path
 
 import pytest
 
+from kg.results import Solutions
 from kg.store import MemoryStore, OxigraphStore, SparqlStore, Store
 
 from .servers import free_port, running
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
+
+
+def rows(result: object) -> list[dict[str, str]]:
+    """A SELECT result as CSV rows (dicts of strings), as `iodm query --format csv` writes them."""
+    assert isinstance(result, Solutions)
+    return list(csv.DictReader(io.StringIO(result.serialize("csv"))))
 
 
 def oxigraph_binary() -> str:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,17 +28,6 @@ def iodm(*args: object) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main([str(a) for a in args])
     return code, out.getvalue(), err.getvalue()
-
-
-def test_help_imports_no_plotting_or_graph_library() -> None:
-    code = (
-        "import sys, kg.cli\n"
-        "kg.cli._parser()\n"
-        "heavy = {'matplotlib', 'networkx', 'pyoxigraph', 'rdflib'} & set(sys.modules)\n"
-        "print(sorted(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
 
 
 def test_distances_reports_agreement(store: str) -> None:

@@ -4,7 +4,6 @@ curated graph (see ../shared/competency-questions.md)."""
 from __future__ import annotations
 
 import csv
-import io
 
 import pytest
 
@@ -12,10 +11,9 @@ from kg.build import split
 from kg.derive import DERIVED_GRAPH, derive
 from kg.load import packaged_files, parse_all
 from kg.queries import get, library
-from kg.results import Solutions
 from kg.store import MemoryStore, Store
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, rows
 
 TOY = FIXTURES / "toy"
 EXPECTED = sorted((TOY / "expected").glob("*.csv"))
@@ -32,16 +30,6 @@ def toy() -> Store:
     memory = MemoryStore()
     memory.replace_graphs({s.graph: s.triples for s in sources} | {DERIVED_GRAPH: derive(data)})
     return memory
-
-
-@pytest.fixture(scope="module")
-def curated(curated_store: Store) -> Store:
-    return curated_store
-
-
-def rows(result: object) -> list[dict[str, str]]:
-    assert isinstance(result, Solutions)
-    return list(csv.DictReader(io.StringIO(result.serialize("csv"))))
 
 
 def test_every_question_has_expected_rows_on_the_fixture() -> None:

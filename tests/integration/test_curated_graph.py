@@ -6,8 +6,6 @@ one), no anonymous interviewee identifiable, deterministic IRIs, and queries tha
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import time
 from pathlib import Path
@@ -20,6 +18,8 @@ from kg.inspect import provenance
 from kg.queries import get, library
 from kg.results import Solutions
 from kg.store import Store
+
+from ..conftest import rows
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPER = ROOT.parent / "shared" / "paper" / "oksamytna-2023-isq-decision-making.md"
@@ -37,16 +37,6 @@ PREFIX bibo: <http://purl.org/ontology/bibo/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX owl: <http://www.w3.org/2002/07/owl#>
 """
-
-
-@pytest.fixture(scope="module")
-def curated(curated_store: Store) -> Store:
-    return curated_store
-
-
-def rows(result: object) -> list[dict[str, str]]:
-    assert isinstance(result, Solutions)
-    return list(csv.DictReader(io.StringIO(result.serialize("csv"))))
 
 
 def answer(store: Store, query: str, **params: str) -> list[dict[str, str]]:

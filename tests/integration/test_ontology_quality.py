@@ -5,7 +5,6 @@ and the development-bank example that uses the core without the peacekeeping mod
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,10 +15,9 @@ from kg.build import build
 from kg.load import Source, packaged_files, parse_all, parse_file
 from kg.namespaces import GRAPH, IODM, OWL, PKO, RDF, RDFS, SH, SKOS
 from kg.queries import get, library
-from kg.results import Solutions
 from kg.store import OxigraphStore, Store
 
-from ..conftest import FIXTURES
+from ..conftest import FIXTURES, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVBANK = ROOT / "examples" / "development-bank"
@@ -54,11 +52,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, sources: list[Source]) -> I
     store.replace_graphs({s.graph: s.triples for s in sources})
     yield store
     store.close()
-
-
-def rows(result: object) -> list[dict[str, str]]:
-    assert isinstance(result, Solutions)
-    return list(csv.DictReader(io.StringIO(result.serialize("csv"))))
 
 
 # --- quality checks: none fires on the curated graph, each fires on its seeded defect ----------
