@@ -10,9 +10,10 @@ run: $(STAMP)
 	$(BIN)/iodm run
 
 test: system-deps $(STAMP)
-	$(BIN)/ruff check kg tests examples benchmarks
-	$(BIN)/ruff format --check kg tests examples benchmarks
-	$(BIN)/mypy kg
+	$(BIN)/ruff check kg tools tests examples benchmarks
+	$(BIN)/ruff format --check kg tools tests examples benchmarks
+	$(BIN)/mypy kg tools
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 $(STAMP): pyproject.toml
@@ -28,8 +29,8 @@ system-deps:
 	bash .ci/system-deps
 
 lint: $(STAMP)
-	$(BIN)/ruff format kg tests examples benchmarks
-	$(BIN)/ruff check --fix kg tests examples benchmarks
+	$(BIN)/ruff format kg tools tests examples benchmarks
+	$(BIN)/ruff check --fix kg tools tests examples benchmarks
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

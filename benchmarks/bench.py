@@ -123,7 +123,7 @@ class Report:
 
 
 def bench_parse(rep: Report, n: int, nt: Path, rdflib_max: int) -> list[ox.Triple]:
-    from kg.load import parse_file
+    from kg.pipeline.load import parse_file
 
     def raw() -> None:
         for _ in ox.parse(path=str(nt), format=NT):
@@ -136,7 +136,7 @@ def bench_parse(rep: Report, n: int, nt: Path, rdflib_max: int) -> list[ox.Tripl
     def ours() -> None:
         kept[:] = parse_file(nt, GRAPH, "extra").triples
 
-    rep.add(Row(n, "parse", "kg.load.parse_file", measure(ours), base, triples=n))
+    rep.add(Row(n, "parse", "kg.pipeline.load.parse_file", measure(ours), base, triples=n))
     if n <= rdflib_max:
         from rdflib import Graph
 
@@ -283,7 +283,7 @@ def bench_write(
 
 
 def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> None:
-    """One instrumented kg.build.build: the total and the time of each part, in the same call."""
+    """One instrumented kg.pipeline.build.build: the total and the time of each part, in the same call."""
     if n > shacl_max:
         rep.notes.append(
             f"build: skipped at {n:,} — pyshacl validation is too slow for the default run "
@@ -293,8 +293,8 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
         return
     import pyshacl
 
-    import kg.build as kb
-    import kg.validate as kv
+    import kg.pipeline.build as kb
+    import kg.pipeline.validate as kv
     from kg.store import OxigraphStore
 
     spent: dict[str, float] = {}
@@ -354,13 +354,13 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
         del store.replace_graphs
         store.close()
     shutil.rmtree(target, ignore_errors=True)
-    top = "kg.build.build (all of it)"
+    top = "kg.pipeline.build.build (all of it)"
     note = f"{m:,} triples incl. ontology and curated data"
     if failure:
         top = "parse + validate + write, by hand"
-        note += "; kg.build.build FAILED, see notes"
+        note += "; kg.pipeline.build.build FAILED, see notes"
         rep.notes.append(
-            f"build at {n:,}: `kg.build.build` raised `{failure}` after parse and validation; "
+            f"build at {n:,}: `kg.pipeline.build.build` raised `{failure}` after parse and validation; "
             "the write was then timed by hand (replace_graphs of the parsed graphs, no derived graph)."
         )
     rep.add(Row(n, "build", top, [total], note=note, triples=m))
@@ -371,18 +371,18 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
         ("  of which: pyshacl.validate", spent.get("pyshacl", 0.0)),
     ]
     if "derive" in spent:
-        parts.append(("derive: kg.derive.derive", spent["derive"]))
+        parts.append(("derive: kg.pipeline.derive.derive", spent["derive"]))
     parts.append(("write: OxigraphStore.replace_graphs", spent.get("write", 0.0)))
     accounted = sum(spent.get(k, 0.0) for k in ("parse", "validate", "derive", "write"))
     parts.append(("rest (manifest, managed_graphs query)", total - accounted))
     for name, secs in parts:
         rep.add(Row(n, "build", name, [secs], top))
 
-    # What kg.validate's compile-once saves: the same validation with it switched off, i.e.
+    # What kg.pipeline.validate's compile-once saves: the same validation with it switched off, i.e.
     # pyshacl as it is, with rdflib parsing each SPARQL constraint once per focus node.
     sources = stash.get("parse")
     if sources:
-        import kg.validate as kv
+        import kg.pipeline.validate as kv
 
         t0 = time.perf_counter()
         with mock.patch.object(kv, "_compiled_sparql_once", contextlib.nullcontext):
@@ -401,10 +401,10 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
 
 
 def bench_queries(rep: Report, n: int, nt: Path, work: Path, rdflib_max: int) -> None:
-    from kg.build import load_sources, split
-    from kg.derive import DERIVED_GRAPH, derive
+    from kg.core.results import Solutions
+    from kg.pipeline.build import load_sources, split
+    from kg.pipeline.derive import DERIVED_GRAPH, derive
     from kg.queries import library
-    from kg.results import Solutions
     from kg.store import MemoryStore, OxigraphStore, bind_parameters
 
     sources = load_sources([nt])
@@ -490,7 +490,7 @@ def memory_probe(kind: str, nt: str, work: str) -> None:
     """Run in a fresh subprocess: build one store, print peak RSS (KiB) as JSON."""
     import rdflib
 
-    from kg.load import parse_file
+    from kg.pipeline.load import parse_file
     from kg.store import MemoryStore, OxigraphStore
 
     # ru_maxrss is a high-water mark that imports may already have set higher than the current

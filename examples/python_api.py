@@ -5,7 +5,7 @@ Run it with `python examples/python_api.py` after `make run` (or `pip install -e
 
 from __future__ import annotations
 
-from kg.build import build
+from kg.pipeline.build import build
 from kg.queries import get
 from kg.store import open_store
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import EXIT_INVALID, EXIT_OK, IODMError, UsageError
+from kg.core.errors import EXIT_INVALID, EXIT_OK, IODMError, UsageError
 
 EPILOG = """\
 store descriptors: oxigraph:PATH (default: in your data directory), memory:,
@@ -135,8 +135,8 @@ def _open(args: argparse.Namespace, writable: bool = False):  # type: ignore[no-
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg.build import build
-    from kg.load import Progress
+    from kg.pipeline.build import build
+    from kg.pipeline.load import Progress
 
     progress = Progress(quiet=args.quiet)
     with _open(args, writable=True) as store:
@@ -153,7 +153,7 @@ def _print_warnings(report) -> None:  # type: ignore[no-untyped-def]
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kg.build import check_sources, load_sources, stored_sources
+    from kg.pipeline.build import check_sources, load_sources, stored_sources
 
     if args.files:
         sources = load_sources(args.files, core_only=args.core_only)
@@ -168,9 +168,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_reason(args: argparse.Namespace) -> int:
-    from kg.build import split, stored_sources
-    from kg.namespaces import INFERRED_GRAPH
-    from kg.reason import check, materialize
+    from kg.core.namespaces import INFERRED_GRAPH
+    from kg.pipeline.build import split, stored_sources
+    from kg.pipeline.reason import check, materialize
 
     with _open(args, writable=args.materialize) as store:
         data, _ = split(stored_sources(store))
@@ -186,8 +186,8 @@ def cmd_reason(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
+    from kg.core.results import render_table
     from kg.queries import library
-    from kg.results import render_table
 
     rows = []
     for q in library().values():
@@ -240,7 +240,7 @@ def _read(path: str) -> str:
 
 
 def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
-    from kg.results import GRAPH_FORMATS, SELECT_FORMATS, Triples
+    from kg.core.results import GRAPH_FORMATS, SELECT_FORMATS, Triples
 
     allowed = GRAPH_FORMATS if isinstance(result, Triples) else SELECT_FORMATS
     if fmt not in allowed:
@@ -252,8 +252,8 @@ def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from kg.core.results import Solutions
     from kg.queries import library
-    from kg.results import Solutions
 
     failed = 0
     with _open(args) as store:

@@ -8,9 +8,9 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kg.errors import UsageError
-from kg.namespaces import RDF, RDFS, shorten
-from kg.results import RDF_FORMATS, Solutions, render_table, serialize_rdf
+from kg.core.errors import UsageError
+from kg.core.namespaces import RDF, RDFS, shorten
+from kg.core.results import RDF_FORMATS, Solutions, render_table, serialize_rdf
 from kg.store import Store
 
 EXPORT_FORMATS = ("ttl", "nt", "jsonld", "nq", "trig", "graphml")

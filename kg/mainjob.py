@@ -6,7 +6,7 @@ import sys
 import time
 from typing import TextIO
 
-from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, ReasonerError
+from kg.core.errors import EXIT_INVALID, EXIT_OK, EXIT_RUNTIME, ReasonerError
 from kg.store import Store
 
 MAX_ROWS = 12
@@ -24,11 +24,11 @@ What to try next (after `source .venv/bin/activate`, or call .venv/bin/iodm):
 
 
 def run(store: Store, out: TextIO = sys.stdout) -> int:
-    from kg.build import build, split, stored_sources
-    from kg.load import Progress
+    from kg.core.results import Solutions, Triples
+    from kg.pipeline.build import build, split, stored_sources
+    from kg.pipeline.load import Progress
+    from kg.pipeline.reason import check
     from kg.queries import library
-    from kg.reason import check
-    from kg.results import Solutions, Triples
 
     def say(text: str = "") -> None:
         print(text, file=out, flush=True)

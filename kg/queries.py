@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import Location, ParseError, UsageError
-from kg.namespaces import XSD, expand
-from kg.resources import queries_dir
-from kg.results import Result
-from kg.terms import Term, well_formed
+from kg.core.errors import Location, ParseError, UsageError
+from kg.core.namespaces import XSD, expand
+from kg.core.resources import queries_dir
+from kg.core.results import Result
+from kg.core.terms import Term, well_formed
 
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(

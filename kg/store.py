@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, StoreError, UsageError
-from kg.results import Boolean, Result, Solutions, Triples
-from kg.terms import Term, canonical_boolean, from_rdflib, to_rdflib
+from kg.core.errors import QueryError, StoreError, UsageError
+from kg.core.results import Boolean, Result, Solutions, Triples
+from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
 
@@ -381,7 +381,7 @@ def bind_parameters(sparql: str, bindings: Bindings) -> str:
     included, as a one-row VALUES block would be; Virtuoso 7.2 runs some queries with such a
     VALUES block for ever (CQ5 on the toy fixture), so every engine gets BIND.
 
-    >>> from kg.terms import literal
+    >>> from kg.core.terms import literal
     >>> bind_parameters("SELECT ?x WHERE { ?x ?p ?n }", {"n": literal("5")})
     'SELECT ?x WHERE { BIND ("5" AS ?n) ?x ?p ?n }'
     """

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.results import Solutions
+from kg.core.results import Solutions
 from kg.store import MemoryStore, OxigraphStore, SparqlStore, Store
 
 from .servers import free_port, running
@@ -58,7 +58,7 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def curated_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """The knowledge graph as `iodm build` writes it from the packaged files, built once per run.
     Read it only: tests that write build their own store."""
-    from kg.build import build
+    from kg.pipeline.build import build
 
     store = OxigraphStore(tmp_path_factory.mktemp("curated") / "store", writable=True)
     build(store)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from kg.core.results import Solutions
 from kg.queries import library
-from kg.results import Solutions
 from kg.store import Store
 
 

@@ -111,7 +111,7 @@ def _open(args: argparse.Namespace) -> Any:
 def _years(raw: str | None, option: str) -> Any:
     from decimal import Decimal, InvalidOperation
 
-    from kg.errors import UsageError
+    from kg.core.errors import UsageError
 
     if raw is None:
         return None
@@ -199,7 +199,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from kg.analysis.profile import Profiler, dumps, triples_for
     from kg.analysis.resolve import resolve
     from kg.analysis.rules import derive, parse_date
-    from kg.results import serialize_rdf
+    from kg.core.results import serialize_rdf
 
     at = parse_date(args.at)
     with _open(args) as store:
@@ -231,7 +231,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
 
     from kg.analysis.rules import parse_date
     from kg.analysis.whatif import Lever, run
-    from kg.errors import UsageError
+    from kg.core.errors import UsageError
 
     levers = []
     for kind, raw in args.levers:
@@ -273,7 +273,7 @@ def cmd_evidence(args: argparse.Namespace) -> int:
 def cmd_figure(args: argparse.Namespace) -> int:
     from kg.analysis.figures import NAMES, Context, draw, save
     from kg.analysis.rules import parse_date
-    from kg.errors import UsageError
+    from kg.core.errors import UsageError
 
     at = parse_date(args.at)
     if args.name == "examples":

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from kg.analysis.network import DistanceRow, presences
+from kg.core.results import Solutions, render_table
 from kg.queries import get
-from kg.results import Solutions, render_table
 from kg.store import Store
 
 if TYPE_CHECKING:

@@ -20,9 +20,9 @@ from kg.analysis.network import has_class, presences, targets
 from kg.analysis.profile import CONFRONTATION, Profiler
 from kg.analysis.rules import derive
 from kg.analysis.scratch import copy_of
-from kg.namespaces import GRAPH
+from kg.core.namespaces import GRAPH
+from kg.core.results import Solutions, render_table
 from kg.queries import get
-from kg.results import Solutions, render_table
 from kg.store import Store
 
 if TYPE_CHECKING:

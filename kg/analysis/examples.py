@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.errors import UsageError
+from kg.core.errors import UsageError
 
 
 def example_dir() -> Path:
     """``examples/development-bank`` of a source checkout."""
-    from kg.resources import queries_dir
+    from kg.core.resources import queries_dir
 
     found = queries_dir().parent / "examples" / "development-bank"
     if not found.is_dir():
@@ -28,7 +28,7 @@ def example_dir() -> Path:
 def regenerate(folder: Path) -> list[Path]:
     from kg.analysis.figures import NAMES, Context, draw, save
     from kg.analysis.scratch import ScratchStore
-    from kg.build import build
+    from kg.pipeline.build import build
 
     written = []
     curated = ScratchStore()

@@ -12,8 +12,8 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg.namespaces import shorten
-from kg.results import Solutions
+from kg.core.namespaces import shorten
+from kg.core.results import Solutions
 from kg.store import Store
 
 PREFIXES = """\
@@ -162,7 +162,7 @@ def _rank(kind: str) -> int:
 @cache
 def _packaged_evidence() -> dict[str, Evidence]:
     from kg.analysis.scratch import ScratchStore
-    from kg.resources import data_dir
+    from kg.core.resources import data_dir
 
     path = data_dir() / "sources.ttl"
     if not path.is_file():

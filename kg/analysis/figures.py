@@ -26,8 +26,8 @@ from kg.analysis.facts import factors, labels, select, value
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler
 from kg.analysis.rules import derive, rule_leans
 from kg.analysis.scratch import copy_of, write_atomically
-from kg.errors import UsageError
-from kg.namespaces import iodm, shorten
+from kg.core.errors import UsageError
+from kg.core.namespaces import iodm, shorten
 from kg.store import Store
 
 if TYPE_CHECKING:

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from kg.analysis.facts import labels, value
 from kg.analysis.scratch import write_atomically
-from kg.derive import haversine_km
-from kg.errors import UsageError
-from kg.namespaces import shorten
+from kg.core.errors import UsageError
+from kg.core.namespaces import shorten
+from kg.core.results import Solutions
+from kg.pipeline.derive import haversine_km
 from kg.queries import get
-from kg.results import Solutions
 from kg.store import Store
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from kg.analysis import PREDISPOSE
 from kg.analysis.facts import Evidence, Factor, evidence, factors, kinds, labels
 from kg.analysis.rules import DERIVED, Derivation, rule_of
-from kg.namespaces import DCTERMS, PROV, RDFS, iodm, shorten
+from kg.core.namespaces import DCTERMS, PROV, RDFS, iodm, shorten
 from kg.store import Store
 
 CONFRONTATION = "confrontation"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg.analysis.facts import select, value
-from kg.errors import UsageError
-from kg.namespaces import ID, expand, shorten
+from kg.core.errors import UsageError
+from kg.core.namespaces import ID, expand, shorten
 from kg.store import Store
 
 
@@ -90,8 +90,8 @@ def _as_iri(text: str) -> str | None:
 def _exists(store: Store, iri: str) -> bool:
     import pyoxigraph as ox
 
-    from kg.results import Boolean
-    from kg.terms import Term
+    from kg.core.results import Boolean
+    from kg.core.terms import Term
 
     node: Term = ox.NamedNode(iri)
     result = store.query("ASK { { ?s ?p ?o } UNION { ?o ?p ?s } }", {"s": node})

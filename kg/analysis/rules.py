@@ -27,10 +27,10 @@ from decimal import Decimal
 import pyoxigraph as ox
 
 from kg.analysis.scratch import ScratchStore, copy_of
-from kg.errors import UsageError
-from kg.namespaces import GRAPH, ID
+from kg.core.errors import UsageError
+from kg.core.namespaces import GRAPH, ID
+from kg.core.results import Triples
 from kg.queries import NamedQuery, library
-from kg.results import Triples
 from kg.store import Store
 
 #: Where the rules mint the IRIs of derived observations: ``DERIVED + rule id + "/" + hash``.
@@ -71,7 +71,7 @@ def parse_date(raw: str | None) -> str | None:
     >>> parse_date("June 2004")
     Traceback (most recent call last):
     ...
-    kg.errors.UsageError: --at expects a date YYYY-MM-DD, got 'June 2004'
+    kg.core.errors.UsageError: --at expects a date YYYY-MM-DD, got 'June 2004'
       hint: for a year, give a day in it
     """
     if raw is None:
@@ -150,7 +150,7 @@ def rule_of(observation: str) -> str | None:
 def rule_leans() -> list[tuple[str, str, str, str]]:
     """(rule id, factor IRI, pole IRI, statement) of every ``lean-*`` rule whose factor and pole
     are constants of its CONSTRUCT template: the general leans the paper states."""
-    from kg.namespaces import IODM
+    from kg.core.namespaces import IODM
 
     found = []
     for rule in rules():

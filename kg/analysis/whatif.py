@@ -27,9 +27,9 @@ from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profile, Profiler
 from kg.analysis.resolve import Resource, resolve
 from kg.analysis.rules import derive
 from kg.analysis.scratch import ScratchStore, copy_of
-from kg.errors import UsageError
-from kg.namespaces import GRAPH, ID, RDFS, XSD, iodm, shorten
-from kg.results import render_table
+from kg.core.errors import UsageError
+from kg.core.namespaces import GRAPH, ID, RDFS, XSD, iodm, shorten
+from kg.core.results import render_table
 from kg.store import Store
 
 if TYPE_CHECKING:
@@ -489,7 +489,7 @@ def _rederive(store: ScratchStore) -> None:
     """Derive again on the changed copy what the build derives (a post may have moved: its field
     presence, liaison status, reporting steps and distance with it)."""
     from kg.analysis.rules import ANALYSIS_GRAPH
-    from kg.derive import DERIVED_GRAPH, derive
+    from kg.pipeline.derive import DERIVED_GRAPH, derive
 
     skip = {DERIVED_GRAPH, ANALYSIS_GRAPH}
     data = [q.triple for q in store.quads() if q.graph_name.value not in skip]  # type: ignore[union-attr]

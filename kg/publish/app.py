@@ -36,8 +36,9 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.errors import IODMError, QueryError, StoreError
-from kg.namespaces import ID
+from kg.core.errors import IODMError, QueryError, StoreError
+from kg.core.namespaces import ID
+from kg.core.results import Boolean, Result, Solutions, Triples, serialize_rdf
 from kg.publish import html, iris
 from kg.publish.dataset import DatasetSpec, Limits, Published, QueryTimeout, ResultTooLarge
 from kg.publish.describe import describe
@@ -45,7 +46,6 @@ from kg.publish.negotiate import DOCUMENT_TYPES, EXTENSION_OF, EXTENSIONS, HTML,
 from kg.publish.ontology_doc import ontology_document
 from kg.publish.void import CHECKSUMS, Dump, checksums_file, describe_dataset, make_dumps
 from kg.publish.void import service_description as sd_triples
-from kg.results import Boolean, Result, Solutions, Triples, serialize_rdf
 
 #: SELECT results: media type → format of Solutions.serialize (JSON first: the default).
 SELECT_TYPES = {

@@ -77,7 +77,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def _positive(name: str, value: float) -> None:
-    from kg.errors import UsageError
+    from kg.core.errors import UsageError
 
     if value <= 0:
         raise UsageError(f"{name} must be positive, got {value:g}")

@@ -26,10 +26,10 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from kg.errors import IODMError, QueryError, StoreError
+from kg.core.errors import IODMError, QueryError, StoreError
+from kg.core.results import Boolean, Result, Solutions, Triples
 from kg.publish.privacy import Filtered, protect
 from kg.publish.sparqltext import add_using, has_dataset_clause, tokens
-from kg.results import Boolean, Result, Solutions, Triples
 from kg.store import Store
 
 T = TypeVar("T")

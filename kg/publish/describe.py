@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.derive import DERIVED_GRAPH
-from kg.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS
+from kg.core.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS
+from kg.pipeline.derive import DERIVED_GRAPH
 
 FOAF = "http://xmlns.com/foaf/0.1/"
 #: Label properties, most preferred first.
@@ -144,7 +144,9 @@ class Description:
     labels: list[ox.Triple]
     graphs: list[str]
     types: list[ox.NamedNode]  # asserted: the classes a source or the data gives it
-    derived: frozenset[ox.Triple]  # only derived (kg.derive) or inferred (owlrl), by no source
+    derived: frozenset[
+        ox.Triple
+    ]  # only derived (kg.pipeline.derive) or inferred (owlrl), by no source
 
     def triples(self) -> list[ox.Triple]:
         """The RDF document: statements both ways, provenance, labels of what they link."""

@@ -17,16 +17,16 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
-from kg.namespaces import DCTERMS, GRAPH, ID, IODM, OWL, RDF, RDFS, SKOS, shorten
+from kg.core.namespaces import DCTERMS, GRAPH, ID, IODM, OWL, RDF, RDFS, SKOS, shorten
+from kg.core.results import Boolean, Result, Solutions, Triples
 from kg.publish import iris
 from kg.publish.describe import LABELS, Description, Provenance, about, label_of
 from kg.publish.ontology_doc import CITATION, DEFINITION, OntologyDocument, Term
-from kg.results import Boolean, Result, Solutions, Triples
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "style.css"
 QUOTE = IODM + "quote"
-#: Prefixes for display beyond kg.namespaces.PREFIXES.
+#: Prefixes for display beyond kg.core.namespaces.PREFIXES.
 MORE_PREFIXES = {
     "bibo": "http://purl.org/ontology/bibo/",
     "vann": "http://purl.org/vocab/vann/",
@@ -220,7 +220,7 @@ def _order(p: str) -> tuple[int, str]:
     return (3, shorten(p))
 
 
-#: After a statement the build derived rather than a source gave (see kg.derive).
+#: After a statement the build derived rather than a source gave (see kg.pipeline.derive).
 DERIVED_MARK = Markup(
     ' <span class="derived" title="derived by IODM from the data and the ontology, at build time '
     '(graph {}) or by iodm reason --materialize; not stated by a source">derived</span>'
@@ -234,7 +234,7 @@ def group(
     incoming: bool,
     derived: frozenset[ox.Triple] = frozenset(),
 ) -> list[Group]:
-    from kg.derive import DERIVED_GRAPH
+    from kg.pipeline.derive import DERIVED_GRAPH
 
     mark = DERIVED_MARK.format(DERIVED_GRAPH)
     by_p: dict[str, list[Markup]] = {}

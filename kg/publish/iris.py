@@ -16,7 +16,7 @@ paths on the published site.
 
 from __future__ import annotations
 
-from kg.namespaces import GRAPH, ID
+from kg.core.namespaces import GRAPH, ID
 
 W3ID = "https://w3id.org"
 BASE = W3ID + "/iodm"

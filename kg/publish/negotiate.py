@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: RDF documents: media type → format name of :func:`kg.results.serialize_rdf`.
+#: RDF documents: media type → format name of :func:`kg.core.results.serialize_rdf`.
 RDF_TYPES = {
     "text/turtle": "ttl",
     "application/ld+json": "jsonld",

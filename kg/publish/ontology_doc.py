@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS
+from kg.core.namespaces import DCTERMS, OWL, RDF, RDFS, SKOS
 from kg.publish.describe import about, closure
 
 #: Kinds of term, in the order the documentation lists them.

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.namespaces import IODM, PROV, RDF, RDFS, SKOS
+from kg.core.namespaces import IODM, PROV, RDF, RDFS, SKOS
 
 FOAF = "http://xmlns.com/foaf/0.1/"
 VCARD = "http://www.w3.org/2006/vcard/ns#"

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.errors import StoreError
+from kg.core.errors import StoreError
+from kg.core.results import Solutions
 from kg.publish.dataset import Published
-from kg.results import Solutions
 from kg.store import Store
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from kg.errors import UsageError
+from kg.core.errors import UsageError
 from kg.publish.dataset import Limits, Published
 from kg.store import SparqlStore, open_store
 

@@ -28,15 +28,15 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from kg.errors import UsageError
-from kg.namespaces import ID
+from kg.core.errors import UsageError
+from kg.core.namespaces import ID
+from kg.core.results import serialize_rdf
 from kg.publish import html, iris
 from kg.publish.dataset import Published
 from kg.publish.describe import describe
 from kg.publish.negotiate import EXTENSIONS, HTML, RDF_TYPES
 from kg.publish.ontology_doc import ontology_document
 from kg.publish.void import CHECKSUMS, checksums_file, describe_dataset, make_dumps
-from kg.results import serialize_rdf
 
 MARKER = ".iodm-site"
 HTACCESS = Path(__file__).resolve().parent / "htaccess"

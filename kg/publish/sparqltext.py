@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from kg.errors import QueryError
+from kg.core.errors import QueryError
 
 _TOKEN = re.compile(
     r"""

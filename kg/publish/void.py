@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.derive import DERIVED_GRAPH
-from kg.namespaces import BUILD_GRAPH, DCTERMS, ID, RDF, XSD
+from kg.core.namespaces import BUILD_GRAPH, DCTERMS, ID, RDF, XSD
+from kg.core.results import serialize_rdf
+from kg.pipeline.derive import DERIVED_GRAPH
 from kg.publish.dataset import Published
 from kg.publish.iris import BASE
-from kg.results import serialize_rdf
 
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"

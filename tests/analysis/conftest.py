@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kg.analysis.scratch import ScratchStore
-from kg.build import build
+from kg.pipeline.build import build
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "stabilization.ttl"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg.cli import main
-from kg.errors import EXIT_OK, EXIT_USAGE
+from kg.core.errors import EXIT_OK, EXIT_USAGE
 
 from .conftest import FIXTURE, TOY
 

@@ -54,7 +54,7 @@ def test_spectrum_places_the_curated_cases(curated, tmp_path: Path) -> None:  # 
 
 
 def test_unknown_format_is_refused(curated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from kg.errors import UsageError
+    from kg.core.errors import UsageError
 
     with pytest.raises(UsageError, match=r"\.png or \.svg"):
         save(draw("factors", Context(curated)), tmp_path / "x.jpg")

@@ -11,8 +11,8 @@ from kg.analysis import PREDISPOSE
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler, dumps
 from kg.analysis.resolve import resolve
 from kg.analysis.rules import derive
-from kg.errors import UsageError
-from kg.namespaces import ID
+from kg.core.errors import UsageError
+from kg.core.namespaces import ID
 
 BANK = "https://example.org/devbank/id/"
 WANTED = ("official", "post", "unit", "field presence", "organization")
@@ -83,7 +83,7 @@ toy:separation-from-2012 a iodm:InstitutionalRelation ;
 def test_a_relation_from_after_a_holding_does_not_reach_its_holder(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A lean derived from a dated relation carries the relation's dates to the holders' test."""
     from kg.analysis.scratch import ScratchStore
-    from kg.build import build
+    from kg.pipeline.build import build
 
     from .conftest import TOY
 

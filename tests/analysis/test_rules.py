@@ -10,8 +10,8 @@ import pytest
 
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler
 from kg.analysis.rules import DERIVED, derive, parse_date, rule_leans, rule_of, rules, stage
-from kg.errors import UsageError
-from kg.namespaces import iodm
+from kg.core.errors import UsageError
+from kg.core.namespaces import iodm
 
 from .conftest import EX, count
 

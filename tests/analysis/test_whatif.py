@@ -9,7 +9,7 @@ import pytest
 
 from kg.analysis.profile import CONCILIATION, CONFRONTATION
 from kg.analysis.whatif import Lever, run
-from kg.errors import UsageError
+from kg.core.errors import UsageError
 
 from .conftest import EX, count
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
+from kg.pipeline.build import build
 from kg.queries import library
 from kg.store import OxigraphStore, Store
 

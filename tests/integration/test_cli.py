@@ -13,7 +13,7 @@ import pytest
 import rdflib
 
 from kg.cli import main
-from kg.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from kg.core.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 from ..conftest import FIXTURES
 

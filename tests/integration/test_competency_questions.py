@@ -7,9 +7,9 @@ import csv
 
 import pytest
 
-from kg.build import split
-from kg.derive import DERIVED_GRAPH, derive
-from kg.load import packaged_files, parse_all
+from kg.pipeline.build import split
+from kg.pipeline.derive import DERIVED_GRAPH, derive
+from kg.pipeline.load import packaged_files, parse_all
 from kg.queries import get, library
 from kg.store import MemoryStore, Store
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import check_sources, split, stored_sources
+from kg.core.results import Solutions
 from kg.inspect import provenance
+from kg.pipeline.build import check_sources, split, stored_sources
 from kg.queries import get, library
-from kg.results import Solutions
 from kg.store import Store
 
 from ..conftest import rows
@@ -64,7 +64,7 @@ def test_validate_conforms_with_no_result_at_all(curated: Store) -> None:
 
 @pytest.mark.slow
 def test_reasoner_finds_the_curated_graph_consistent(curated: Store) -> None:
-    from kg.reason import check
+    from kg.pipeline.reason import check
 
     data, _ = split(stored_sources(curated))
     report = check(data)

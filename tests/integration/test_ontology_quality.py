@@ -11,9 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
-from kg.load import Source, packaged_files, parse_all, parse_file
-from kg.namespaces import GRAPH, IODM, OWL, PKO, RDF, RDFS, SH, SKOS
+from kg.core.namespaces import GRAPH, IODM, OWL, PKO, RDF, RDFS, SH, SKOS
+from kg.pipeline.build import build
+from kg.pipeline.load import Source, packaged_files, parse_all, parse_file
 from kg.queries import get, library
 from kg.store import OxigraphStore, Store
 
@@ -82,7 +82,7 @@ def test_check_finds_its_seeded_defect(seeded: Store, check: str) -> None:
 
 
 def _rdfxml(data: list[ox.Triple]) -> str:
-    from kg.terms import rdflib_graph
+    from kg.core.terms import rdflib_graph
 
     return str(rdflib_graph(data).serialize(format="xml"))
 
@@ -112,7 +112,7 @@ def test_owl2_dl_profile(sources: list[Source], roles: tuple[str, ...]) -> None:
 def test_hermit_consistent_and_no_class_unsatisfiable(
     sources: list[Source], roles: tuple[str, ...]
 ) -> None:
-    from kg.reason import check
+    from kg.pipeline.reason import check
 
     report = check(triples(sources, *roles))
     assert report.consistent, report.summary()
@@ -133,7 +133,7 @@ TABLE_1 = {
 
 
 def _graph(sources: list[Source], *roles: str):  # type: ignore[no-untyped-def]
-    from kg.terms import rdflib_graph
+    from kg.core.terms import rdflib_graph
 
     return rdflib_graph(triples(sources, *roles))
 
@@ -251,11 +251,11 @@ def test_no_axiom_makes_a_factor_determine_a_response(sources: list[Source]) -> 
 
 
 def test_diagram_in_the_ontology_readme_is_up_to_date() -> None:
-    from kg.diagram import mermaid, rewrite
+    from tools.diagram import mermaid, rewrite
 
     readme = ROOT / "ontology" / "README.md"
     text = readme.read_text(encoding="utf-8")
-    assert rewrite(text, mermaid()) == text, "run `python -m kg.diagram`"
+    assert rewrite(text, mermaid()) == text, "run `python -m tools.diagram`"
 
 
 GROUPING = {
@@ -383,7 +383,7 @@ def test_devbank_answers_cq1_to_cq3() -> None:
 
 @pytest.mark.slow
 def test_devbank_is_consistent_under_hermit() -> None:
-    from kg.reason import check
+    from kg.pipeline.reason import check
 
     data = parse_all(
         [f for f in packaged_files(core_only=True) if f[2] == "ontology"]

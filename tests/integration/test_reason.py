@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import InvalidDataError
-from kg.reason import check, materialize
+from kg.core.errors import InvalidDataError
+from kg.pipeline.reason import check, materialize
 
 pytestmark = pytest.mark.slow
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import QueryError, StoreError
-from kg.namespaces import XSD
-from kg.results import Boolean, Solutions, Triples
+from kg.core.errors import QueryError, StoreError
+from kg.core.namespaces import XSD
+from kg.core.results import Boolean, Solutions, Triples
 from kg.store import SparqlStore, Store
 
 EX = "https://example.org/compliance/"

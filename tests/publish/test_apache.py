@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 
-from kg.namespaces import ID
+from kg.core.namespaces import ID
 from kg.publish import iris
 from kg.publish.dataset import Published
 from kg.publish.negotiate import DOCUMENT_TYPES, EXTENSION_OF, EXTENSIONS, choose

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.namespaces import DCTERMS, ID
+from kg.core.namespaces import DCTERMS, ID
+from kg.core.results import Solutions
 from kg.publish.dataset import Published
 from kg.publish.describe import label_of
 from kg.queries import library
-from kg.results import Solutions
 from kg.store import bind_parameters
 
 from .conftest import live_server

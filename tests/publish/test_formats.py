@@ -1,10 +1,10 @@
-"""The SPARQL results XML writer (kg.results) reads back as the same solutions in pyoxigraph."""
+"""The SPARQL results XML writer (kg.core.results) reads back as the same solutions."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.results import Boolean, Solutions
+from kg.core.results import Boolean, Solutions
 
 DATA = """
 @prefix ex: <https://example.org/> .

@@ -16,8 +16,8 @@ import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from kg.build import build
-from kg.namespaces import GRAPH, ID, IODM, RDF, RDFS
+from kg.core.namespaces import GRAPH, ID, IODM, RDF, RDFS
+from kg.pipeline.build import build
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
 from kg.publish.privacy import protect

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
+from kg.pipeline.build import build
 from kg.publish.dataset import Published
 from kg.publish.push import count, push
 from kg.store import OxigraphStore, SparqlStore

@@ -18,11 +18,11 @@ import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from kg.namespaces import DCTERMS, GRAPH, ID, OWL, PROV, RDF
+from kg.core.namespaces import DCTERMS, GRAPH, ID, OWL, PROV, RDF
+from kg.core.results import Solutions
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
 from kg.queries import library
-from kg.results import Solutions
 from kg.store import OxigraphStore, bind_parameters
 
 from .conftest import iodm_cli
@@ -263,7 +263,7 @@ def test_entity_page_shows_links_both_ways_and_sources(
 
 def test_entity_page_marks_what_the_build_derived(client: TestClient) -> None:
     """The head of UNMIL is asserted a head-of-mission post; that it is a post, a capital
-    liaison post and in UNMIL is derived (kg.derive): the page says which is which."""
+    liaison post and in UNMIL is derived (kg.pipeline.derive): the page says which is which."""
     page = client.get("/doc/post/unmil-head-of-mission", headers={"Accept": "text/html"}).text
     badges = re.search(r'<p class="types">(.*?)</p>', page, re.S)
     assert badges and "head of mission post" in badges.group(1)

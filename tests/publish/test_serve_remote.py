@@ -22,12 +22,12 @@ import pytest
 import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from kg.errors import EXIT_RUNTIME, EXIT_USAGE
-from kg.namespaces import ID
+from kg.core.errors import EXIT_RUNTIME, EXIT_USAGE
+from kg.core.namespaces import ID
+from kg.core.results import Solutions
 from kg.publish.dataset import Published
 from kg.publish.push import push
 from kg.queries import library
-from kg.results import Solutions
 from kg.store import SparqlStore, bind_parameters
 
 from ..servers import free_port

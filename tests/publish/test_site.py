@@ -10,8 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import UsageError
-from kg.namespaces import ID
+from kg.core.errors import UsageError
+from kg.core.namespaces import ID
 from kg.publish import site as site_module
 from kg.publish.dataset import Published
 from kg.publish.site import MARKER, publish

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import split
-from kg.load import Source, packaged_files, parse_all, parse_file
-from kg.validate import validate
+from kg.pipeline.build import split
+from kg.pipeline.load import Source, packaged_files, parse_all, parse_file
+from kg.pipeline.validate import validate
 
 HERE = Path(__file__).resolve().parent
 VALID = sorted((HERE / "valid").glob("*.ttl"))
@@ -65,7 +65,7 @@ def _violations(graph):  # type: ignore[no-untyped-def]
 def test_shapes_graph_is_valid_shacl(schema: list[Source]) -> None:
     import pyshacl
 
-    from kg.terms import rdflib_graph
+    from kg.core.terms import rdflib_graph
 
     _, shapes = split(schema)
     conforms, _, text = pyshacl.validate(rdflib_graph(shapes), meta_shacl=True, inference="none")

@@ -1,4 +1,4 @@
-"""What the build derives (kg.derive), on small synthetic graphs with the core ontology."""
+"""What the build derives (kg.pipeline.derive), on small synthetic graphs with the core ontology."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg.build import split
-from kg.derive import derive
-from kg.load import packaged_files, parse_all
-from kg.namespaces import IODM, PREFIXES, RDF
+from kg.core.namespaces import IODM, PREFIXES, RDF
+from kg.pipeline.build import split
+from kg.pipeline.derive import derive
+from kg.pipeline.load import packaged_files, parse_all
 
 EX = "https://example.org/derive-test/"
 ORG = PREFIXES["org"]

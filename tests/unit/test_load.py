@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.errors import ParseError, UsageError
-from kg.load import extra_files, parse_file
+from kg.core.errors import ParseError, UsageError
+from kg.pipeline.load import extra_files, parse_file
 
 
 def test_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:
@@ -46,7 +46,7 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 def test_long_loads_show_progress(tmp_path: Path) -> None:
     import io
 
-    from kg.load import Progress
+    from kg.pipeline.load import Progress
 
     big = tmp_path / "big.nt"
     big.write_text(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kg.namespaces import IODM, PKO, expand, iodm, ontology_terms, pko, shorten
-from kg.vocab import TERMS
+from kg.core.namespaces import IODM, PKO, expand, iodm, pko, shorten
+from kg.core.vocab import TERMS
+from tools.vocab import ontology_terms
 
 
 def test_vocab_module_lists_exactly_the_ontology_terms() -> None:
@@ -13,8 +14,8 @@ def test_vocab_module_lists_exactly_the_ontology_terms() -> None:
     for base in (IODM, PKO):
         missing, extra = defined[base] - TERMS[base], TERMS[base] - defined[base]
         assert not missing and not extra, (
-            f"kg/vocab.py is out of date for {base} (missing {sorted(missing)}, extra "
-            f"{sorted(extra)}): run `python -m kg.namespaces`"
+            f"kg/core/vocab.py is out of date for {base} (missing {sorted(missing)}, extra "
+            f"{sorted(extra)}): run `python -m tools.vocab`"
         )
 
 

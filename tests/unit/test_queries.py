@@ -7,7 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.errors import ParseError, QueryError, UsageError
+from kg.core.errors import ParseError, QueryError, UsageError
 from kg.queries import library, parse_query_file
 from kg.store import bind_parameters
 

@@ -7,7 +7,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from kg.results import Boolean, Solutions, render_table
+from kg.core.results import Boolean, Solutions, render_table
 
 DATA = """
 @prefix ex: <https://example.org/> .

@@ -16,15 +16,27 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.errors import ValidationFailed
-from kg.namespaces import SH, shorten
-from kg.results import render_table
-from kg.terms import rdflib_graph
+from kg.core.errors import InvalidDataError
+from kg.core.namespaces import SH, shorten
+from kg.core.results import render_table
+from kg.core.terms import rdflib_graph
 
 if TYPE_CHECKING:
     import rdflib
 
 SEVERITIES = ("Violation", "Warning", "Info")
+
+
+class ValidationFailed(InvalidDataError):
+    """SHACL validation found violations; carries the whole report."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        n = report.count("Violation")
+        super().__init__(
+            f"the data breaks {n} SHACL constraint{'s' if n != 1 else ''}",
+            "run `iodm validate` with the same files to see every result",
+        )
+        self.report = report
 
 
 @dataclass(frozen=True)

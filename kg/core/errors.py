@@ -8,10 +8,6 @@ a server or the reasoner failed).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from kg.validate import ValidationReport
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -69,18 +65,6 @@ class ParseError(InvalidDataError):
         super().__init__(f"{location}: {detail}", hint)
         self.location = location
         self.detail = detail
-
-
-class ValidationFailed(InvalidDataError):
-    """SHACL validation found violations; carries the whole report."""
-
-    def __init__(self, report: ValidationReport) -> None:
-        n = report.count("Violation")
-        super().__init__(
-            f"the data breaks {n} SHACL constraint{'s' if n != 1 else ''}",
-            "run `iodm validate` with the same files to see every result",
-        )
-        self.report = report
 
 
 class InconsistentOntology(InvalidDataError):

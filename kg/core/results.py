@@ -21,8 +21,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.namespaces import XSD, shorten
-from kg.terms import Term, to_python
+from kg.core.namespaces import XSD, shorten
+from kg.core.terms import Term, to_python
 
 SELECT_FORMATS = ("table", "csv", "tsv", "json")
 GRAPH_FORMATS = ("table", "ttl", "nt", "jsonld")
@@ -135,7 +135,7 @@ RDF_FORMATS = {
 
 
 def serialize_rdf(items: Sequence[ox.Triple] | Sequence[ox.Quad], fmt: str) -> str:
-    from kg.namespaces import PREFIXES
+    from kg.core.namespaces import PREFIXES
 
     rdf_format = RDF_FORMATS[fmt]
     kwargs: dict[str, Any] = {}

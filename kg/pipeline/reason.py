@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import InvalidDataError, ReasonerError
-from kg.namespaces import OWL, RDF, RDFS, shorten
-from kg.terms import from_rdflib, rdflib_graph, well_formed
+from kg.core.errors import InvalidDataError, ReasonerError
+from kg.core.namespaces import OWL, RDF, RDFS, shorten
+from kg.core.terms import from_rdflib, rdflib_graph, well_formed
 
 JAVA_ENV = "IODM_JAVA"
 

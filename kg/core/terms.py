@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.namespaces import XSD
+from kg.core.namespaces import XSD
 
 if TYPE_CHECKING:
     import rdflib

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
-from kg.errors import InvalidDataError, StoreError
-from kg.load import Progress, Source, extra_files, packaged_files, parse_all
-from kg.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten
-from kg.results import Solutions
+from kg.core.errors import InvalidDataError, StoreError
+from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten
+from kg.core.results import Solutions
+from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
+from kg.pipeline.load import Progress, Source, extra_files, packaged_files, parse_all
+from kg.pipeline.validate import ValidationReport, validate
 from kg.store import Store
-from kg.validate import ValidationReport, validate
 
 VOID = "http://rdfs.org/ns/void#"
 
@@ -53,7 +53,10 @@ class BuildSummary:
 
 
 def refuse_derived_statements(sources: Sequence[Source]) -> None:
-    """Refuse a source that states what only the build derives (:data:`kg.derive.DERIVED_ONLY`)."""
+    """Refuse a source that states what only the build derives.
+
+    Those properties are :data:`kg.pipeline.derive.DERIVED_ONLY`.
+    """
     derived_only = {ox.NamedNode(p) for p in DERIVED_ONLY}
     for source in sources:
         found = [t for t in source.triples if t.predicate in derived_only]

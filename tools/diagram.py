@@ -3,9 +3,9 @@
 The diagram shows the classes of the IODM namespaces (core and peacekeeping module), the external
 classes they specialize or point to, ``rdfs:subClassOf`` as inheritance arrows, and every IODM
 object property as an edge from its domain to its range (one edge per member when a domain or
-range is an ``owl:unionOf``). ``python -m kg.diagram`` rewrites the block between
+range is an ``owl:unionOf``). ``python -m tools.diagram`` rewrites the block between
 ``<!-- diagram:start -->`` and ``<!-- diagram:end -->`` in ``ontology/README.md``;
-``python -m kg.diagram --check`` only says whether it is up to date.
+``python -m tools.diagram --check`` only says whether it is up to date.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kg.namespaces import IODM, OWL, PKO, RDFS, shorten
-from kg.resources import ontology_dir
+from kg.core.namespaces import IODM, OWL, PKO, RDFS, shorten
+from kg.core.resources import ontology_dir
 
 if TYPE_CHECKING:
     import rdflib
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     updated = rewrite(text, mermaid())
     if check:
         if updated != text:
-            print(f"{readme}: the diagram is out of date; run `python -m kg.diagram`")
+            print(f"{readme}: the diagram is out of date; run `python -m tools.diagram`")
             return 1
         print(f"{readme}: the diagram is up to date")
         return 0

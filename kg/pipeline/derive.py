@@ -32,13 +32,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pyoxigraph as ox
 
-from kg.namespaces import GRAPH, XSD, iodm
+from kg.core.namespaces import GRAPH, XSD, iodm
 
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
 EARTH_RADIUS_KM = 6371.0088
-#: Properties only the build states: a source that states one is refused (kg.build), since the
-#: build's own value would sit beside it.
+#: Properties only the build states: a source that states one is refused (kg.pipeline.build),
+#: since the build's own value would sit beside it.
 DERIVED_ONLY = (
     iodm.inFieldPresence,
     iodm.reportingStepsToCapitalLiaison,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import Location, ParseError, UsageError
-from kg.namespaces import GRAPH
-from kg.resources import data_dir, ontology_dir
+from kg.core.errors import Location, ParseError, UsageError
+from kg.core.namespaces import GRAPH
+from kg.core.resources import data_dir, ontology_dir
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,

@@ -1,0 +1,1 @@
+"""The pipeline: files → load → validate → store → derive → reason (``build`` runs them)."""
