@@ -217,9 +217,9 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise UsageError("which query?", "give an id from `iodm queries`, or --sparql FILE")
     text = _format(result, args.format)
     if args.output:
-        from kg.inspect import write_atomically
+        from kg.core.files import write_text
 
-        write_atomically(args.output, lambda f: f.write(text))
+        write_text(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -280,11 +280,13 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.inspect import export, write_atomically
+    from kg.core.files import atomic_open
+    from kg.inspect import export
 
     with _open(args) as store:
         if args.output:
-            n = write_atomically(args.output, lambda f: export(store, args.format, f, args.graph))
+            with atomic_open(args.output) as out:
+                n = export(store, args.format, out, args.graph)
             print(f"wrote {n:,} statements to {args.output}", file=sys.stderr)
         else:
             export(store, args.format, sys.stdout, args.graph)

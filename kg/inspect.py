@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
@@ -139,20 +138,3 @@ def _graphml(quads: list[ox.Quad], out: IO[str]) -> None:
     buffer = io.BytesIO()
     nx.write_graphml(g, buffer)
     out.write(buffer.getvalue().decode("utf-8"))
-
-
-def write_atomically(path: Path, write) -> int:  # type: ignore[no-untyped-def]
-    """Write a text file through a temporary sibling and a rename: never a half-written file."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            result = write(stream)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result

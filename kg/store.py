@@ -139,13 +139,29 @@ def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[s
 
 
 class OxigraphStore(Store):
-    """The embedded Oxigraph store in a directory; opened read-only unless asked to write."""
+    """The embedded Oxigraph store: in a directory (opened read-only unless asked to write), or,
+    without a path, in memory and writable — the scratch store of derivations, what-if
+    scenarios and published snapshots, with the same query semantics as the one on disk."""
 
-    def __init__(self, path: Path, *, writable: bool = False) -> None:
+    def __init__(
+        self, path: Path | None = None, *, writable: bool = False, quads: Iterable[ox.Quad] = ()
+    ) -> None:
         self.path = path
-        self.descriptor = f"oxigraph:{path}"
-        self.writable = writable
+        self.descriptor = f"oxigraph:{path}" if path else "oxigraph: (in memory)"
+        self.writable = writable or path is None
         self._store: ox.Store | None = None
+        if path is None:
+            self._store = ox.Store()
+            self._store.extend(quads)
+
+    def add(self, triples: Iterable[ox.Triple], graph: str) -> None:
+        """Add triples to one named graph (no transaction: for stores in memory)."""
+        g = ox.NamedNode(graph)
+        self.store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+
+    def copy(self) -> OxigraphStore:
+        """A new store in memory holding every quad of this one."""
+        return OxigraphStore(quads=self.quads())
 
     @property
     def store(self) -> ox.Store:
@@ -154,6 +170,7 @@ class OxigraphStore(Store):
         return self._store
 
     def _open(self) -> ox.Store:
+        assert self.path is not None  # a store in memory is made in __init__
         try:
             if self.writable:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -207,7 +224,13 @@ class OxigraphStore(Store):
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 
     def close(self) -> None:
-        self._store = None  # pyoxigraph closes the database when the object is collected
+        if self.path is not None:
+            self._store = None  # pyoxigraph closes the database when the object is collected
+
+
+def copy_in_memory(store: Store) -> OxigraphStore:
+    """A new Oxigraph store in memory holding every quad of ``store`` (which is only read)."""
+    return OxigraphStore(quads=store.quads())
 
 
 # --- rdflib, in memory -------------------------------------------------------------------------

@@ -5,8 +5,8 @@ Everything here reads a store and computes in memory; nothing writes to the user
 theory is Oksamytna, Tansey, von Billerbeck & Gippert (2023): factors *predispose* officials
 toward confrontation or conciliation, they do not determine responses, and every output says so.
 
-Modules: :mod:`~kg.analysis.scratch` (in-memory copies, atomic writes), :mod:`~kg.analysis.rules`
-(the CONSTRUCT rules of ``queries/rules/``), :mod:`~kg.analysis.profile` (profiles in words),
+Modules: :mod:`~kg.analysis.rules` (the CONSTRUCT rules of ``queries/rules/``),
+:mod:`~kg.analysis.profile` (profiles in words),
 :mod:`~kg.analysis.resolve` (an IRI or a label to a resource), :mod:`~kg.analysis.network` (the
 networkx view and distances), :mod:`~kg.analysis.whatif`, :mod:`~kg.analysis.evidence`,
 :mod:`~kg.analysis.figures`, and :mod:`~kg.analysis.commands` (the ``iodm`` subcommands).

@@ -19,11 +19,10 @@ from kg.analysis import PREDISPOSE
 from kg.analysis.network import has_class, presences, targets
 from kg.analysis.profile import CONFRONTATION, Profiler
 from kg.analysis.rules import derive
-from kg.analysis.scratch import copy_of
 from kg.core.namespaces import GRAPH
 from kg.core.results import Solutions, render_table
 from kg.queries import get
-from kg.store import Store
+from kg.store import Store, copy_in_memory
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -136,7 +135,7 @@ class EvidenceTable:
 def table(store: Store) -> EvidenceTable:
     from kg.analysis.network import build
 
-    scratch = copy_of(store)
+    scratch = copy_in_memory(store)
     graph = build(scratch)
     result = get("responses-by-respondent").run(scratch)
     assert isinstance(result, Solutions)

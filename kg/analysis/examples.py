@@ -27,13 +27,13 @@ def example_dir() -> Path:
 
 def regenerate(folder: Path) -> list[Path]:
     from kg.analysis.figures import NAMES, Context, draw, save
-    from kg.analysis.scratch import ScratchStore
     from kg.pipeline.build import build
+    from kg.store import OxigraphStore
 
     written = []
-    curated = ScratchStore()
+    curated = OxigraphStore()
     build(curated)
-    bank = ScratchStore()
+    bank = OxigraphStore()
     build(bank, sorted(example_dir().glob("*.ttl")), core_only=True)
     graphs = (
         ("curated", curated, "the curated graph of the paper's world (kg/data)"),

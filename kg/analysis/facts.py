@@ -161,13 +161,13 @@ def _rank(kind: str) -> int:
 
 @cache
 def _packaged_evidence() -> dict[str, Evidence]:
-    from kg.analysis.scratch import ScratchStore
     from kg.core.resources import data_dir
+    from kg.store import OxigraphStore
 
     path = data_dir() / "sources.ttl"
     if not path.is_file():
         return {}
-    scratch = ScratchStore()
+    scratch = OxigraphStore()
     scratch.store.load(
         path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(path.as_uri())
     )

@@ -25,10 +25,10 @@ from kg.analysis import CITATION
 from kg.analysis.facts import factors, labels, select, value
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler
 from kg.analysis.rules import derive, rule_leans
-from kg.analysis.scratch import copy_of, write_atomically
 from kg.core.errors import UsageError
+from kg.core.files import atomic_open
 from kg.core.namespaces import iodm, shorten
-from kg.store import Store
+from kg.store import Store, copy_in_memory
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -87,11 +87,11 @@ def save(figure: Figure, path: Path) -> None:
         raise UsageError(f"{path}: unknown figure format", "name the file .png or .svg")
     metadata: dict[str, Any] = {"Date": None} if fmt == "svg" else {"Software": None}
 
-    def write(tmp: Path) -> None:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "iodm"}):
-            figure.savefig(tmp, format=fmt, dpi=150, metadata=metadata)
-
-    write_atomically(path, write)
+    with (
+        matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "iodm"}),
+        atomic_open(path, binary=True) as out,
+    ):
+        figure.savefig(out, format=fmt, dpi=150, metadata=metadata)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -428,7 +428,7 @@ def _mission(ctx: Context, graph: nx.MultiDiGraph) -> str:
 
 
 def _leans(ctx: Context) -> dict[str, str]:
-    profiler = Profiler(derive(copy_of(ctx.store), ctx.at), ctx.store)
+    profiler = Profiler(derive(copy_in_memory(ctx.store), ctx.at), ctx.store)
     found = {}
     for subject in profiler.subjects():
         p = profiler.profile(subject)

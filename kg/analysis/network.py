@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kg.analysis.facts import labels, value
-from kg.analysis.scratch import write_atomically
 from kg.core.errors import UsageError
+from kg.core.files import write_bytes
 from kg.core.namespaces import shorten
 from kg.core.results import Solutions
 from kg.pipeline.derive import haversine_km
@@ -150,11 +150,7 @@ def export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> None:
     else:
         nx.write_gexf(graph, buffer)
     data = buffer.getvalue()
-    write_atomically(path, lambda tmp: _write_bytes(tmp, data))
-
-
-def _write_bytes(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
+    write_bytes(path, data)
 
 
 # --- CQ1 by graph search -------------------------------------------------------------------------

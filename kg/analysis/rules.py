@@ -26,12 +26,11 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
-from kg.analysis.scratch import ScratchStore, copy_of
 from kg.core.errors import UsageError
 from kg.core.namespaces import GRAPH, ID
 from kg.core.results import Triples
 from kg.queries import NamedQuery, library
-from kg.store import Store
+from kg.store import OxigraphStore, Store, copy_in_memory
 
 #: Where the rules mint the IRIs of derived observations: ``DERIVED + rule id + "/" + hash``.
 DERIVED = ID + "derived/"
@@ -90,7 +89,7 @@ def parse_date(raw: str | None) -> str | None:
 class Derivation:
     """The graph with the derived observations added (in memory), and what each rule derived."""
 
-    store: ScratchStore
+    store: OxigraphStore
     at: str | None
     triples: list[ox.Triple] = field(default_factory=list)
     per_rule: dict[str, int] = field(default_factory=dict)
@@ -113,9 +112,13 @@ def derive(
     in_place: bool = False,
 ) -> Derivation:
     """Run every rule, stage by stage, on an in-memory copy of ``store`` (or on ``store`` itself
-    when it is a :class:`ScratchStore` and ``in_place``), at a date (None: any date)."""
-    in_memory = in_place and isinstance(store, ScratchStore)
-    scratch = store if in_memory and isinstance(store, ScratchStore) else copy_of(store)
+    when it is an in-memory :class:`OxigraphStore` and ``in_place``), at a date (None: any
+    date)."""
+    scratch = (
+        store
+        if in_place and isinstance(store, OxigraphStore) and store.path is None
+        else copy_in_memory(store)
+    )
     derivation = Derivation(scratch, at)
     for rule in rules():
         params: dict[str, str] = {"at": at or "any"} if _has(rule, "at") else {}

@@ -26,11 +26,10 @@ from kg.analysis.network import build, members, sources, targets
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profile, Profiler
 from kg.analysis.resolve import Resource, resolve
 from kg.analysis.rules import derive
-from kg.analysis.scratch import ScratchStore, copy_of
 from kg.core.errors import UsageError
 from kg.core.namespaces import GRAPH, ID, RDFS, XSD, iodm, shorten
 from kg.core.results import render_table
-from kg.store import Store
+from kg.store import OxigraphStore, Store, copy_in_memory
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -177,7 +176,7 @@ def run(
             "no change to apply",
             "give at least one of --rotate, --integrate, --separate, --enlarge, --cut, --move",
         )
-    base = copy_of(store)
+    base = copy_in_memory(store)
     graph = build(base)
     names = {n: d["label"] for n, d in graph.nodes(data=True)}
     kinds = {n: d["kind"] for n, d in graph.nodes(data=True)}
@@ -261,12 +260,12 @@ def _lit(text: str) -> str:
     return str(ox.Literal(text))
 
 
-def _insert(store: ScratchStore, triples: str) -> None:
+def _insert(store: OxigraphStore, triples: str) -> None:
     store.update(f"INSERT DATA {{ GRAPH {_nt(WHATIF_GRAPH)} {{ {triples} }} }}")
 
 
 def _apply(
-    store: ScratchStore,
+    store: OxigraphStore,
     graph: nx.MultiDiGraph,
     mission: Resource,
     lever: Lever,
@@ -331,7 +330,9 @@ def _apply(
     raise UsageError(f"unknown lever {lever.kind!r}", f"use one of {', '.join(LEVERS)}")
 
 
-def _relation(store: ScratchStore, iri: str, label: str, unit: str, entity: str, kind: str) -> None:
+def _relation(
+    store: OxigraphStore, iri: str, label: str, unit: str, entity: str, kind: str
+) -> None:
     """Insert an iodm:InstitutionalRelation of a kind of the relation-kinds vocabulary."""
     _insert(
         store,
@@ -348,7 +349,7 @@ def _slug(iri: str) -> str:
 
 
 def _enlarge(
-    store: ScratchStore, graph: nx.MultiDiGraph, unit: Resource, n: int, names: dict[str, str]
+    store: OxigraphStore, graph: nx.MultiDiGraph, unit: Resource, n: int, names: dict[str, str]
 ) -> str:
     _, posts = members(graph, unit.iri)
     own = sources(graph, unit.iri, "postIn")
@@ -374,7 +375,7 @@ def _enlarge(
 
 
 def _cut(
-    store: ScratchStore, graph: nx.MultiDiGraph, unit: Resource, n: int, names: dict[str, str]
+    store: OxigraphStore, graph: nx.MultiDiGraph, unit: Resource, n: int, names: dict[str, str]
 ) -> str:
     _, posts = members(graph, unit.iri)
     # Cut the posts nobody reports to first, so reporting lines stay connected.
@@ -391,7 +392,7 @@ def _cut(
 
 
 def _rotate(
-    store: ScratchStore,
+    store: OxigraphStore,
     graph: nx.MultiDiGraph,
     mission: Resource,
     years: Decimal,
@@ -485,7 +486,7 @@ def _minus_months(day: Point, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day[2], calendar.monthrange(year, month + 1)[1]))
 
 
-def _rederive(store: ScratchStore) -> None:
+def _rederive(store: OxigraphStore) -> None:
     """Derive again on the changed copy what the build derives (a post may have moved: its field
     presence, liaison status, reporting steps and distance with it)."""
     from kg.analysis.rules import ANALYSIS_GRAPH

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.analysis.scratch import ScratchStore
 from kg.pipeline.build import build
+from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "stabilization.ttl"
@@ -19,32 +19,32 @@ EX = "https://example.org/analysis-test/"
 
 
 @pytest.fixture(scope="session")
-def curated() -> ScratchStore:
-    store = ScratchStore()
+def curated() -> OxigraphStore:
+    store = OxigraphStore()
     build(store)
     return store
 
 
 @pytest.fixture(scope="session")
-def bank() -> ScratchStore:
-    store = ScratchStore()
+def bank() -> OxigraphStore:
+    store = OxigraphStore()
     build(store, BANK, core_only=True)
     return store
 
 
 @pytest.fixture(scope="session")
-def toy() -> ScratchStore:
-    store = ScratchStore()
+def toy() -> OxigraphStore:
+    store = OxigraphStore()
     build(store, TOY)
     return store
 
 
 @pytest.fixture(scope="session")
-def stabilization() -> ScratchStore:
-    store = ScratchStore()
+def stabilization() -> OxigraphStore:
+    store = OxigraphStore()
     build(store, [FIXTURE])
     return store
 
 
-def count(store: ScratchStore) -> int:
+def count(store: OxigraphStore) -> int:
     return len(list(store.quads()))

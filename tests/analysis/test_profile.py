@@ -82,14 +82,14 @@ toy:separation-from-2012 a iodm:InstitutionalRelation ;
 
 def test_a_relation_from_after_a_holding_does_not_reach_its_holder(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A lean derived from a dated relation carries the relation's dates to the holders' test."""
-    from kg.analysis.scratch import ScratchStore
     from kg.pipeline.build import build
+    from kg.store import OxigraphStore
 
     from .conftest import TOY
 
     extra = tmp_path / "later-relation.ttl"
     extra.write_text(LATER_RELATION, encoding="utf-8")
-    store = ScratchStore()
+    store = OxigraphStore()
     build(store, [*TOY, extra])
     erin = Profiler(derive(store), store).profile("https://example.org/toy/erin")
     separation = [ln for ln in erin.lines if "Structural separation" in ln.statement]
