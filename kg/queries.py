@@ -35,7 +35,7 @@ _PARAM = re.compile(
     r"(?:\s*=\s*(?P<default>[^|]*?))?\s*(?:\|\s*(?P<doc>.*))?$"
 )
 REQUIRED = ("id", "title", "question", "returns")
-KNOWN = {*REQUIRED, "param", "explain"}
+KNOWN = {*REQUIRED, "param", "explain", "scope"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,9 @@ class NamedQuery:
     params: tuple[Param, ...] = ()
     explain: str = ""  # a message template filled from each row, for diagnostic queries
     group: str = field(default="")  # the folder: cq, checks, rules, diagnose
+    #: for checks: "curated" when the check is about the curated graph and runs only on builds
+    #: that include it; empty when it holds for any data
+    scope: str = ""
 
     def bindings(self, given: Mapping[str, str] | None = None) -> dict[str, Term]:
         """Terms for the parameters: given values, else defaults; unknown names are errors."""
@@ -136,6 +139,10 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
         raise ParseError(Location(str(path), 1, 1), f"header lacks {', '.join(missing)}")
     if meta["id"] != path.stem:
         raise ParseError(Location(str(path), 1, 1), f"id {meta['id']!r} differs from the file name")
+    if meta.get("scope", "curated") != "curated":
+        raise ParseError(
+            Location(str(path), 1, 1), f"unknown scope {meta['scope']!r}", "the one scope: curated"
+        )
     return NamedQuery(
         id=meta["id"],
         title=meta["title"],
@@ -146,6 +153,7 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
         params=tuple(params),
         explain=meta.get("explain", ""),
         group=group,
+        scope=meta.get("scope", ""),
     )
 
 
