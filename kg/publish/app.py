@@ -15,6 +15,10 @@ Routes (see :mod:`kg.publish.iris` for how w3id IRIs map onto paths):
 
 Every negotiated response, redirects included, carries ``Vary: Accept``; HEAD answers like GET
 without a body; CORS allows any origin.
+
+Every document comes from :class:`kg.publish.documents.Documents`, which the static site writes to
+files too; this module negotiates, speaks the SPARQL 1.1 Protocol, and maps IODM errors to HTTP
+statuses in one place (:data:`STATUSES`).
 """
 
 from __future__ import annotations
@@ -22,13 +26,15 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl
 
-import pyoxigraph as ox
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -36,31 +42,20 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kg.core.errors import IODMError, QueryError, StoreError
+from kg.core.errors import IODMError, UsageError
 from kg.core.namespaces import ID
-from kg.core.results import Boolean, Result, Solutions, Triples, serialize_rdf
-from kg.publish import html, iris
+from kg.publish import html
 from kg.publish.dataset import DatasetSpec, Limits, Published, QueryTimeout, ResultTooLarge
-from kg.publish.describe import describe
-from kg.publish.negotiate import DOCUMENT_TYPES, EXTENSION_OF, EXTENSIONS, HTML, RDF_TYPES, choose
-from kg.publish.ontology_doc import ontology_document
-from kg.publish.void import CHECKSUMS, Dump, checksums_file, describe_dataset, make_dumps
-from kg.publish.void import service_description as sd_triples
+from kg.publish.documents import RDF_ONLY, Document, Documents, NotFound, result_types
+from kg.publish.negotiate import (
+    DOCUMENT_TYPES,
+    HTML,
+    NotAcceptable,
+    choose,
+    negotiate,
+    split_extension,
+)
 
-#: SELECT results: media type → format of Solutions.serialize (JSON first: the default).
-SELECT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    HTML: "html",
-}
-ASK_TYPES = {k: v for k, v in SELECT_TYPES.items() if v in ("json", "xml", "html")}
-GRAPH_TYPES = {**RDF_TYPES, "text/plain": "nt", HTML: "html"}
-RDF_ONLY = tuple(RDF_TYPES)
 TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml", "application/xml")
 
 
@@ -69,6 +64,50 @@ class ServerConfig:
     update_token: str | None = None
     limits: Limits = field(default_factory=Limits)
     workers: int = 4
+
+
+class Forbidden(IODMError):
+    """An update the server does not accept (HTTP 403); ``challenge`` asks for the token."""
+
+    def __init__(self, message: str, *, challenge: bool = False) -> None:
+        super().__init__(message)
+        self.challenge = challenge
+
+
+class UnsupportedMediaType(UsageError):
+    """A request body in a type or charset the SPARQL 1.1 Protocol does not take (HTTP 415)."""
+
+
+#: IODM errors and their HTTP statuses, most specific first: the one place the server maps them.
+#: Anything else (a store that failed, …) is 500.
+STATUSES: tuple[tuple[type[IODMError], int], ...] = (
+    (NotFound, 404),
+    (NotAcceptable, 406),
+    (Forbidden, 403),
+    (UnsupportedMediaType, 415),
+    (UsageError, 400),  # malformed queries (QueryError) and requests
+    (ResultTooLarge, 400),
+    (QueryTimeout, 503),
+)
+
+
+def status_of(error: Exception) -> int:
+    return next((status for cls, status in STATUSES if isinstance(error, cls)), 500)
+
+
+def error_response(request: Request, error: Exception) -> Response:
+    """The answer to an IODM error: its status and message, as plain text."""
+    status = status_of(error)
+    headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else {}
+    if isinstance(error, Forbidden) and error.challenge:
+        headers["WWW-Authenticate"] = "Bearer"
+    return PlainTextResponse(
+        f"{status} {HTTPStatus(status).phrase}: {error}\n", status_code=status, headers=headers
+    )
+
+
+def no_route(request: Request, error: Exception) -> Response:
+    return error_response(request, NotFound(f"nothing is published at {request.url.path}"))
 
 
 class HeadMiddleware:
@@ -90,53 +129,13 @@ class HeadMiddleware:
         await self.app({**scope, "method": "GET"}, receive, drop_body)
 
 
-def _media_type(media: str) -> str:
-    return f"{media}; charset=utf-8" if media.startswith(TEXT_TYPES) else media
-
-
-def negotiated(
-    body: str | bytes, media: str, *, status: int = 200, location: str | None = None
-) -> Response:
-    headers = {"Vary": "Accept"}
-    if location:
-        headers["Content-Location"] = location
-    return Response(body, status_code=status, media_type=_media_type(media), headers=headers)
-
-
-def not_acceptable(offers: Any) -> Response:
-    listing = "\n".join(f"  {m}" for m in offers)
-    return PlainTextResponse(
-        f"406 Not Acceptable: none of the types in your Accept header is available here.\n"
-        f"Available:\n{listing}\n",
-        status_code=406,
-        headers={"Vary": "Accept"},
-    )
-
-
-def error(status: int, message: str, **headers: str) -> Response:
-    return PlainTextResponse(message.rstrip() + "\n", status_code=status, headers=headers)
-
-
-class Site:
-    """One running site: the published data, its configuration, and per-snapshot caches."""
+class Server:
+    """The running server: what it publishes, its configuration, the pool queries run on."""
 
     def __init__(self, published: Published, config: ServerConfig) -> None:
         self.published = published
         self.config = config
         self.executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="sparql")
-        self._dumps: tuple[int, dict[str, Dump]] | None = None
-
-    def dumps(self) -> dict[str, Dump]:
-        key = id(self.published.snapshot)
-        if self._dumps is None or self._dumps[0] != key:
-            self._dumps = (key, make_dumps(self.published))
-        return self._dumps[1]
-
-    def render(self, request: Request) -> html.Render:
-        return html.Render(self.published.store, root=root_of(request))
-
-    def context(self, request: Request) -> dict[str, Any]:
-        return {"root": root_of(request), "endpoint": endpoint_of(request), "live": True}
 
     async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """Run blocking work on the query pool, waiting at most the time limit."""
@@ -154,123 +153,66 @@ class Site:
             ) from e
 
 
-def root_of(request: Request) -> str:
-    return request.scope.get("root_path", "").rstrip("/") + "/"
+def server_of(request: Request) -> Server:
+    server: Server = request.app.state.server
+    return server
 
 
-def endpoint_of(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/sparql"
+def documents(request: Request) -> Documents:
+    """The documents as this request sees the site (its host and root path)."""
+    return Documents(server_of(request).published, str(request.base_url), live=True)
+
+
+def respond(
+    document: Document, *, negotiated: bool = True, location: str | None = None, status: int = 200
+) -> Response:
+    media = document.media_type
+    headers = {"Vary": "Accept"} if negotiated else {}
+    if location:
+        headers["Content-Location"] = location
+    if document.etag:
+        headers["ETag"] = f'"{document.etag}"'
+    if media.startswith(TEXT_TYPES):
+        media += "; charset=utf-8"
+    return Response(document.body, status_code=status, media_type=media, headers=headers)
 
 
 # --- linked data --------------------------------------------------------------------------------
 
 
-def resolve(request: Request) -> Response:
-    site: Site = request.app.state.site
-    path = request.url.path
-    accept = request.headers.get("accept")
-    store = site.published.store
-    base, explicit = path, None
-    if not path.startswith(("/graph/", "/id/")):
-        for ext, ext_media in EXTENSIONS.items():
-            if path.endswith(ext):
-                base, explicit = path[: -len(ext)], ext_media
-                break
-    found = iris.iri_of(base)
-    if found is None:
-        return error(404, f"404 Not Found: {path}")
-    iri: str = found
-
-    if base.startswith("/id/"):
-        if not site.published.knows(iri):
-            return error(404, f"404 Not Found: nothing is published about <{iri}>")
-        if choose(accept, DOCUMENT_TYPES) is None:
-            return not_acceptable(DOCUMENT_TYPES)
-        target = str(request.base_url).rstrip("/") + "/doc/" + quote(base[len("/id/") :])
-        return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
-
-    if base in ("/iodm/void",):
-        return void_response(request)
-
-    media = explicit or choose(accept, DOCUMENT_TYPES)
-    if media is None:
-        return not_acceptable(DOCUMENT_TYPES)
-    location = None if explicit else base + EXTENSION_OF[media]
-
-    if base.startswith("/doc/"):
-        subject = ID + base[len("/doc/") :]
-        if not site.published.knows(subject):
-            return error(404, f"404 Not Found: nothing is published about <{subject}>")
-        d = describe(store, subject)
-        if media == HTML:
-            page = html.entity_page(site.render(request), d, base, **site.context(request))
-            return negotiated(page, media, location=location)
-        return negotiated(serialize_rdf(d.triples(), RDF_TYPES[media]), media, location=location)
-
-    if base.startswith("/graph/"):
-        if iri not in site.published.graphs:
-            return error(404, f"404 Not Found: no named graph <{iri}>")
-        if media == HTML:
-            d = describe(store, iri)
-            page = html.entity_page(site.render(request), d, base, **site.context(request))
-            return negotiated(page, media)
-        triples = [q.triple for q in site.published.quads(iri)]
-        return negotiated(serialize_rdf(triples, RDF_TYPES[media]), media)
-
-    doc = ontology_document(store, iri)
-    if doc is None:
-        return error(404, f"404 Not Found: nothing is published about <{iri}>")
-    if media == HTML:
-        page = html.ontology_page(site.render(request), doc, base, **site.context(request))
-        return negotiated(page, media, location=location)
-    return negotiated(serialize_rdf(doc.triples, RDF_TYPES[media]), media, location=location)
+def see_other(request: Request) -> Response:
+    target = documents(request).see_other(ID + request.path_params["rest"])
+    negotiate(request.headers.get("accept"), DOCUMENT_TYPES)
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
-def void_response(request: Request) -> Response:
-    site: Site = request.app.state.site
-    media = choose(request.headers.get("accept"), RDF_ONLY) or choose("*/*", RDF_ONLY)
-    assert media is not None
-    base_url = str(request.base_url)
-    triples = describe_dataset(site.published, site.dumps(), base_url, endpoint_of(request))
-    return negotiated(serialize_rdf(triples, RDF_TYPES[media]), media)
+def document_route(prefix: str) -> Route:
+    """``/{prefix}…``: documents negotiated between HTML and RDF, or named by an extension
+    (except named graphs, whose names may end in one)."""
+
+    def answer(request: Request) -> Response:
+        path, explicit = prefix + request.path_params["rest"], None
+        if prefix != "graph/":
+            path, explicit = split_extension(path)
+        docs = documents(request)
+        media = explicit or negotiate(request.headers.get("accept"), DOCUMENT_TYPES)
+        location = None if explicit else docs.variant(path, media)
+        return respond(docs.document(path, media), location=location)
+
+    return Route(f"/{prefix}{{rest:path}}", answer, methods=["GET"])
 
 
-def dump_response(request: Request) -> Response:
-    site: Site = request.app.state.site
-    name = request.path_params["name"]
-    dumps = site.dumps()
-    if name == CHECKSUMS:
-        return Response(checksums_file(dumps), media_type="text/plain; charset=utf-8")
-    if name not in dumps:
-        return error(404, f"404 Not Found: no dump {name}; available: {', '.join(dumps)}")
-    d = dumps[name]
-    return Response(d.data, media_type=_media_type(d.media_type), headers={"ETag": f'"{d.sha256}"'})
+def void(request: Request) -> Response:
+    media = choose(request.headers.get("accept"), RDF_ONLY) or RDF_ONLY[0]
+    return respond(documents(request).void(media))
+
+
+def dump(request: Request) -> Response:
+    return respond(documents(request).dump(request.path_params["name"]), negotiated=False)
 
 
 def home(request: Request) -> Response:
-    site: Site = request.app.state.site
-    render = site.render(request)
-    kinds: dict[str, list[Any]] = {}
-    subjects = sorted(
-        {
-            q.subject.value
-            for q in site.published.quads()
-            if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith(ID)
-        }
-    )
-    for s in subjects:
-        kind = s[len(ID) :].split("/", 1)[0]
-        kinds.setdefault(kind, []).append(render.link(ox.NamedNode(s)))
-    page = html.render_page(
-        "home.html",
-        site.context(request),
-        title="IODM",
-        kinds=sorted(kinds.items()),
-        dumps=sorted(site.dumps().items()),
-        triples=f"{len(site.published.triples()):,}",
-        graphs=len(site.published.graphs),
-    )
-    return Response(page, media_type="text/html; charset=utf-8")
+    return respond(documents(request).home(), negotiated=False)
 
 
 def stylesheet(request: Request) -> Response:
@@ -280,76 +222,48 @@ def stylesheet(request: Request) -> Response:
 # --- the query page -------------------------------------------------------------------------
 
 
-DEFAULT_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?class ?label WHERE {
-  ?class a owl:Class ; rdfs:label ?label .
-  FILTER(STRSTARTS(STR(?class), "https://w3id.org/iodm"))
-}
-ORDER BY ?label
-"""
-
-
 async def query_page(request: Request) -> Response:
-    site: Site = request.app.state.site
+    server = server_of(request)
     params = request.query_params
     text = params.get("query")
-    example = None
+    example, error, status, result = None, None, 200, None
     bound: list[dict[str, str]] = []
-    error_text = None
-    status = 200
-    table = None
-    if params.get("example"):
-        from kg.queries import get
-        from kg.store import bind_parameters
-
-        try:
-            example = get(params["example"])
-            given = {k[2:]: v for k, v in params.items() if k.startswith("p.")}
-            bindings = example.bindings(given)
-            bound = [
-                {
-                    "name": p.name,
-                    "type": p.type,
-                    "description": p.description,
-                    "value": given.get(p.name, p.default or ""),
-                }
-                for p in example.params
-            ]
-            if text is None:
-                text = bind_parameters(example.text, bindings) if bindings else example.text
-        except IODMError as e:
-            error_text, status = str(e), 400
-    if text:
-        try:
-            result = await site.run(site.published.query, text, limits=site.config.limits)
-            table = html.result_table(site.render(request), result)
-        except (QueryError, ResultTooLarge) as e:
-            error_text, status = str(e), 400
-        except QueryTimeout as e:
-            error_text, status = str(e), 503
-    page = html.render_page(
-        "query.html",
-        site.context(request),
-        title="Query",
-        text=text or DEFAULT_QUERY,
-        example=example,
-        params=bound,
-        error=error_text,
-        table=table,
-        examples=html.examples(),
+    try:
+        if params.get("example"):
+            example, bound, example_text = _example(params)
+            text = example_text if text is None else text
+        if text:
+            result = await server.run(server.published.query, text, limits=server.config.limits)
+    except IODMError as e:
+        error, status = str(e), status_of(e)
+    page = documents(request).query_page(
+        text, example=example, params=bound, error=error, result=result
     )
-    return Response(page, status_code=status, media_type="text/html; charset=utf-8")
+    return respond(page, negotiated=False, status=status)
+
+
+def _example(params: QueryParams) -> tuple[Any, list[dict[str, str]], str]:
+    """A named query, its parameters as the form shows them, and its text with them bound."""
+    from kg.queries import get
+    from kg.store import bind_parameters
+
+    example = get(params["example"])
+    given = {k[2:]: v for k, v in params.items() if k.startswith("p.")}
+    bindings = example.bindings(given)
+    bound = [
+        {
+            "name": p.name,
+            "type": p.type,
+            "description": p.description,
+            "value": given.get(p.name, p.default or ""),
+        }
+        for p in example.params
+    ]
+    text = bind_parameters(example.text, bindings) if bindings else example.text
+    return example, bound, text
 
 
 # --- the SPARQL 1.1 Protocol ----------------------------------------------------------------
-
-
-class ProtocolError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _content_type(request: Request) -> tuple[str, str | None]:
@@ -365,17 +279,17 @@ def _content_type(request: Request) -> tuple[str, str | None]:
 
 def _utf8(body: bytes, charset: str | None) -> str:
     if charset not in (None, "utf-8", "utf8"):
-        raise ProtocolError(415, f"415 Unsupported Media Type: charset {charset}; send UTF-8")
+        raise UnsupportedMediaType(f"charset {charset}; send UTF-8")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ProtocolError(400, f"400 Bad Request: the body is not UTF-8: {e}") from e
+        raise UsageError(f"the body is not UTF-8: {e}") from e
 
 
 def _one(params: list[tuple[str, str]], name: str) -> str | None:
     values = [v for k, v in params if k == name]
     if len(values) > 1:
-        raise ProtocolError(400, f"400 Bad Request: more than one {name} parameter")
+        raise UsageError(f"more than one {name} parameter")
     return values[0] if values else None
 
 
@@ -383,14 +297,15 @@ def _all(params: list[tuple[str, str]], name: str) -> tuple[str, ...]:
     return tuple(v for k, v in params if k == name)
 
 
-async def _operation(request: Request) -> tuple[str, str | None, list[tuple[str, str]]]:
-    """(``query`` | ``update`` | ``describe-service``, the text, all parameters)."""
+async def _operation(request: Request) -> tuple[str, str, list[tuple[str, str]]]:
+    """(``query`` | ``update`` | ``service``, the text, all parameters); ``service`` asks for
+    the service description (no text)."""
     url_params = parse_qsl(request.url.query, keep_blank_values=True)
     if request.method == "GET":
         if any(k == "update" for k, _ in url_params):
-            raise ProtocolError(400, "400 Bad Request: an update must be sent with POST")
+            raise UsageError("an update must be sent with POST")
         query = _one(url_params, "query")
-        return ("query", query, url_params) if query is not None else ("service", None, url_params)
+        return ("query", query, url_params) if query is not None else ("service", "", url_params)
     media, charset = _content_type(request)
     body = await request.body()
     if media == "application/x-www-form-urlencoded":
@@ -398,153 +313,88 @@ async def _operation(request: Request) -> tuple[str, str | None, list[tuple[str,
         params = url_params + form
         query, update = _one(form, "query"), _one(form, "update")
         if query is not None and update is not None:
-            raise ProtocolError(400, "400 Bad Request: both query and update given")
+            raise UsageError("both query and update given")
         if query is not None:
             return "query", query, params
         if update is not None:
             return "update", update, params
-        raise ProtocolError(400, "400 Bad Request: the form has no query or update parameter")
+        raise UsageError("the form has no query or update parameter")
     if media == "application/sparql-query":
         return "query", _utf8(body, charset), url_params
     if media == "application/sparql-update":
         return "update", _utf8(body, charset), url_params
-    shown = media or "none"
-    raise ProtocolError(
-        415,
-        f"415 Unsupported Media Type: {shown}. POST application/sparql-query, "
-        "application/sparql-update or application/x-www-form-urlencoded",
+    raise UnsupportedMediaType(
+        f"{media or 'none'}. POST application/sparql-query, application/sparql-update "
+        "or application/x-www-form-urlencoded"
     )
 
 
 async def sparql(request: Request) -> Response:
-    site: Site = request.app.state.site
-    try:
-        kind, text, params = await _operation(request)
-    except ProtocolError as e:
-        return error(e.status, str(e))
-    if kind == "service":
-        return service_description(request)
-    assert text is not None
-    if kind == "update":
-        return await _update(request, site, text, params)
-    dataset = DatasetSpec(_all(params, "default-graph-uri"), _all(params, "named-graph-uri"))
-    try:
-        result = await site.run(
-            site.published.query,
-            text,
-            dataset=dataset,
-            base_iri=endpoint_of(request),
-            limits=site.config.limits,
-        )
-    except (QueryError, ResultTooLarge) as e:
-        return error(400, f"400 Bad Request: {e}")
-    except QueryTimeout as e:
-        return error(503, f"503 Service Unavailable: {e}")
-    except StoreError as e:
-        return error(500, f"500 Internal Server Error: {e}")
-    return _results(request, site, result, text)
-
-
-def _results(request: Request, site: Site, result: Result, text: str) -> Response:
+    server = server_of(request)
+    docs = documents(request)
     accept = request.headers.get("accept")
-    offers = (
-        SELECT_TYPES
-        if isinstance(result, Solutions)
-        else ASK_TYPES
-        if isinstance(result, Boolean)
-        else GRAPH_TYPES
+    kind, text, params = await _operation(request)
+    if kind == "service":
+        media = negotiate(accept, (*RDF_ONLY, HTML))
+        updates = bool(server.config.update_token)
+        return respond(docs.service_description(media, updates=updates))
+    if kind == "update":
+        await _update(request, server, text, params, docs.endpoint)
+        return Response(status_code=204)
+    dataset = DatasetSpec(_all(params, "default-graph-uri"), _all(params, "named-graph-uri"))
+    result = await server.run(
+        server.published.query,
+        text,
+        dataset=dataset,
+        base_iri=docs.endpoint,
+        limits=server.config.limits,
     )
-    media = choose(accept, list(offers))
-    if media is None:
-        return not_acceptable(offers)
-    fmt = offers[media]
-    if fmt == "html":
-        page = html.render_page(
-            "query.html",
-            site.context(request),
-            title="Query",
-            text=text,
-            example=None,
-            params=[],
-            error=None,
-            table=html.result_table(site.render(request), result),
-            examples=html.examples(),
-        )
-        return negotiated(page, media)
-    if isinstance(result, Triples):
-        return negotiated(serialize_rdf(result.triples, fmt), media)
-    return negotiated(result.serialize(fmt), media)
+    media = negotiate(accept, list(result_types(result)))
+    return respond(docs.results(result, media, text))
 
 
 async def _update(
-    request: Request, site: Site, text: str, params: list[tuple[str, str]]
-) -> Response:
-    token = site.config.update_token
+    request: Request, server: Server, text: str, params: list[tuple[str, str]], endpoint: str
+) -> None:
+    token = server.config.update_token
     if not token:
-        return error(403, "403 Forbidden: this server is read-only (start it with --update-token)")
+        raise Forbidden("this server is read-only (start it with --update-token)")
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), token):
-        return error(
-            403,
-            "403 Forbidden: updates need the header Authorization: Bearer TOKEN",
-            **{"WWW-Authenticate": "Bearer"},
-        )
+        raise Forbidden("updates need the header Authorization: Bearer TOKEN", challenge=True)
     dataset = DatasetSpec(_all(params, "using-graph-uri"), _all(params, "using-named-graph-uri"))
 
     def run(cancel: threading.Event) -> None:
-        site.published.update(text, dataset=dataset, base_iri=endpoint_of(request))
+        server.published.update(text, dataset=dataset, base_iri=endpoint)
 
-    try:
-        await site.run(run)
-    except QueryError as e:
-        return error(400, f"400 Bad Request: {e}")
-    except QueryTimeout as e:
-        return error(503, f"503 Service Unavailable: {e}")
-    except StoreError as e:
-        return error(500, f"500 Internal Server Error: {e}")
-    return Response(status_code=204)
-
-
-def service_description(request: Request) -> Response:
-    site: Site = request.app.state.site
-    offers = (*RDF_ONLY, HTML)
-    media = choose(request.headers.get("accept"), offers)
-    if media is None:
-        return not_acceptable(offers)
-    if media == HTML:
-        page = html.render_page(
-            "query.html",
-            site.context(request),
-            title="Query",
-            text=DEFAULT_QUERY,
-            example=None,
-            params=[],
-            error=None,
-            table=None,
-            examples=html.examples(),
-        )
-        return negotiated(page, media)
-    triples = sd_triples(site.published, endpoint_of(request), bool(site.config.update_token))
-    return negotiated(serialize_rdf(triples, RDF_TYPES[media]), media)
+    await server.run(run)
 
 
 # --- the application ------------------------------------------------------------------------
 
 
 def create_app(published: Published, config: ServerConfig | None = None) -> Starlette:
-    config = config or ServerConfig()
     routes = [
         Route("/", home, methods=["GET"]),
         Route("/static/style.css", stylesheet, methods=["GET"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/sparql/", sparql, methods=["GET", "POST"]),
         Route("/query", query_page, methods=["GET"]),
-        Route("/.well-known/void", void_response, methods=["GET"]),
-        Route("/dumps/{name}", dump_response, methods=["GET"]),
-        Route("/{path:path}", resolve, methods=["GET"]),
+        Route("/.well-known/void", void, methods=["GET"]),
+        Route("/iodm/void", void, methods=["GET"]),
+        Route("/dumps/{name}", dump, methods=["GET"]),
+        Route("/id/{rest:path}", see_other, methods=["GET"]),
+        document_route("doc/"),
+        document_route("graph/"),
+        document_route("iodm"),
     ]
+    handlers: dict[Any, Callable[[Request, Exception], Response]] = {
+        IODMError: error_response,
+        404: no_route,
+    }
     app = Starlette(
         routes=routes,
+        exception_handlers=handlers,
         middleware=[
             Middleware(HeadMiddleware),
             Middleware(
@@ -557,5 +407,5 @@ def create_app(published: Published, config: ServerConfig | None = None) -> Star
             ),
         ],
     )
-    app.state.site = Site(published, config)
+    app.state.server = Server(published, config or ServerConfig())
     return app

@@ -1,8 +1,8 @@
 """The published dataset: a privacy-filtered, in-memory snapshot of a store.
 
 ``iodm serve``, ``iodm publish`` and ``iodm push`` read only from a :class:`Published`: it copies
-every named graph of the store into an in-memory Oxigraph store through
-:func:`kg.publish.privacy.protect`, so whatever a client asks, it asks the filtered copy. An
+every named graph of the store through :func:`kg.publish.privacy.protect` into a
+:class:`kg.store.OxigraphStore` in memory, so whatever a client asks, it asks the filtered copy. An
 update (only with the server's token) goes to the store itself, then the snapshot is taken again
 and filtered again. The knowledge graph is small (thousands of triples), so a copy costs
 milliseconds; a restart picks up a new ``iodm build``.
@@ -28,9 +28,9 @@ import pyoxigraph as ox
 
 from kg.core.errors import IODMError, QueryError, StoreError
 from kg.core.results import Boolean, Result, Solutions, Triples
-from kg.publish.privacy import Filtered, protect
+from kg.publish.privacy import protect
 from kg.publish.sparqltext import add_using, has_dataset_clause, tokens
-from kg.store import Store
+from kg.store import OxigraphStore, Store
 
 T = TypeVar("T")
 
@@ -61,11 +61,13 @@ class DatasetSpec:
         return bool(self.default_graphs or self.named_graphs)
 
 
-@dataclass
+@dataclass(eq=False)  # compared (and hashed) by identity: each snapshot is a new one
 class Snapshot:
-    store: ox.Store
+    """One privacy-filtered copy of the source, in an Oxigraph store in memory."""
+
+    store: OxigraphStore
     graphs: list[str]
-    filtered: Filtered
+    withheld: int
     taken: float = field(default_factory=time.time)
 
 
@@ -80,14 +82,9 @@ class Published:
     # --- the snapshot ------------------------------------------------------------------------
 
     def _take(self) -> Snapshot:
-        quads = list(self.source.quads())
-        filtered = protect(quads)
-        store = ox.Store()
-        store.extend(filtered.quads)
-        graphs = sorted(
-            {q.graph_name.value for q in filtered.quads if isinstance(q.graph_name, ox.NamedNode)}
-        )
-        return Snapshot(store, graphs, filtered)
+        filtered = protect(self.source.quads())
+        store = OxigraphStore(quads=filtered.quads)
+        return Snapshot(store, store.named_graphs(), filtered.withheld)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -95,7 +92,9 @@ class Published:
 
     @property
     def store(self) -> ox.Store:
-        return self._snapshot.store
+        """The snapshot's pyoxigraph store, for the triple-pattern reads of the documents
+        (:class:`kg.store.Store` answers SPARQL only)."""
+        return self._snapshot.store.store
 
     @property
     def graphs(self) -> list[str]:
@@ -103,17 +102,14 @@ class Published:
 
     @property
     def withheld(self) -> int:
-        return self._snapshot.filtered.withheld
+        return self._snapshot.withheld
 
     def refresh(self) -> None:
         self._snapshot = self._take()
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad of the named graphs (or of one)."""
-        g = ox.NamedNode(graph) if graph else None
-        for q in self.store.quads_for_pattern(None, None, None, g):
-            if not isinstance(q.graph_name, ox.DefaultGraph):
-                yield q
+        return self._snapshot.store.quads(graph)
 
     def triples(self) -> list[ox.Triple]:
         """The union of the named graphs, each triple once."""
@@ -142,19 +138,23 @@ class Published:
         """Run a query on the snapshot; results are read in full, within the limits.
 
         Runs in the calling thread (the server calls it from a worker thread and stops waiting
-        at the time limit); ``cancel`` stops reading a streaming result early.
+        at the time limit); ``cancel`` stops reading a streaming result early. Not through
+        :meth:`kg.store.Store.query`, which reads whole results over the union graph: the
+        protocol gives each request its own dataset and base IRI, and a server must stop
+        reading at its limits.
         """
         _refuse_network(text)
         limits = limits or Limits()
         deadline = time.monotonic() + limits.timeout
-        kwargs: dict[str, object] = {"base_iri": base_iri}
-        if dataset is not None and dataset.given:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in dataset.default_graphs]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in dataset.named_graphs]
-        elif not has_dataset_clause(text):
-            kwargs["use_default_graph_as_union"] = True
+        spec = dataset if dataset is not None and dataset.given else None
         try:
-            result = self.store.query(text, **kwargs)  # type: ignore[arg-type]
+            result = self.store.query(
+                text,
+                base_iri=base_iri,
+                use_default_graph_as_union=spec is None and not has_dataset_clause(text),
+                default_graph=[ox.NamedNode(g) for g in spec.default_graphs] if spec else None,
+                named_graphs=[ox.NamedNode(g) for g in spec.named_graphs] if spec else None,
+            )
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL query: {e.msg}") from e
         except OSError as e:
@@ -180,16 +180,19 @@ class Published:
         """Run an update on the source store, then take and filter the snapshot again."""
         if dataset is not None and dataset.given:
             text = add_using(text, dataset.default_graphs, dataset.named_graphs)
-        _check_update_syntax(text, base_iri)
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        _check_update_syntax(text)
         with self._lock:
-            if base_iri:
-                text = f"BASE <{base_iri}>\n{text}"
             self.source.update(text)
             self.refresh()
 
 
 def _read(
-    result: object, limits: Limits, deadline: float, cancel: threading.Event | None
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
+    limits: Limits,
+    deadline: float,
+    cancel: threading.Event | None,
 ) -> Result:
     if isinstance(result, ox.QueryBoolean):
         return Boolean(bool(result))
@@ -197,7 +200,6 @@ def _read(
         variables = result.variables
         rows = [tuple(s[v] for v in variables) for s in _bounded(result, limits, deadline, cancel)]
         return Solutions([v.value for v in variables], rows)
-    assert isinstance(result, ox.QueryTriples)
     return Triples(list(_bounded(result, limits, deadline, cancel)))
 
 
@@ -219,18 +221,13 @@ def _bounded(
         yield item
 
 
-def _check_update_syntax(text: str, base_iri: str | None) -> None:
+def _check_update_syntax(text: str) -> None:
     """Parse an update without touching any data: on an empty store, nothing can change.
 
     LOAD is refused here: it would fetch from the network, even on an empty store.
     """
     _refuse_network(text)
-    try:
-        ox.Store().update(text, base_iri=base_iri)
-    except SyntaxError as e:
-        raise QueryError(f"malformed SPARQL update: {e.msg}") from e
-    except OSError as e:
-        raise StoreError(f"the update failed: {e}") from e
+    OxigraphStore().update(text)
 
 
 def _refuse_network(text: str) -> None:

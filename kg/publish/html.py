@@ -7,7 +7,7 @@ its output as markup and everything else escaped by Jinja2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,7 +18,7 @@ import pyoxigraph as ox
 from markupsafe import Markup, escape
 
 from kg.core.namespaces import DCTERMS, GRAPH, ID, IODM, OWL, RDF, RDFS, SKOS, shorten
-from kg.core.results import Boolean, Result, Solutions, Triples
+from kg.core.results import Boolean, Result, Solutions
 from kg.publish import iris
 from kg.publish.describe import LABELS, Description, Provenance, about, label_of
 from kg.publish.ontology_doc import CITATION, DEFINITION, OntologyDocument, Term
@@ -72,10 +72,6 @@ def examples() -> list[Any]:
     from kg.queries import library
 
     return [q for q in library().values() if q.group == "cq"]
-
-
-def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
 
 
 class Render:
@@ -290,7 +286,10 @@ def prov_items(render: Render, tree: list[Provenance]) -> list[ProvItem]:
     return out
 
 
-def entity_page(render: Render, d: Description, doc_path: str, **site: Any) -> str:
+def entity_page(
+    render: Render, d: Description, doc_path: str | None, site: Mapping[str, Any]
+) -> str:
+    """The page about a resource; ``doc_path`` is where its RDF variants are, if it has them."""
     node = d.node
     return render_page(
         "entity.html",
@@ -313,9 +312,11 @@ def entity_page(render: Render, d: Description, doc_path: str, **site: Any) -> s
     )
 
 
-def alternates(doc_path: str) -> list[tuple[str, str]]:
+def alternates(doc_path: str | None) -> list[tuple[str, str]]:
     from kg.publish.negotiate import EXTENSIONS
 
+    if doc_path is None:
+        return []
     return [(doc_path + ext, media) for ext, media in EXTENSIONS.items() if ext != ".html"]
 
 
@@ -331,7 +332,9 @@ class TermView:
     axioms: list[Group]
 
 
-def ontology_page(render: Render, doc: OntologyDocument, doc_path: str, **site: Any) -> str:
+def ontology_page(
+    render: Render, doc: OntologyDocument, doc_path: str, site: Mapping[str, Any]
+) -> str:
     node = ox.NamedNode(doc.iri)
     skip = {RDF + "type", *LABELS, *DEFINITION, *CITATION}
 
@@ -413,7 +416,6 @@ def result_table(render: Render, result: Result) -> Table:
             [result.variables[i] for i in keep],
             [[render.cell(row[i]) for i in keep] for row in result.rows],
         )
-    assert isinstance(result, Triples)
     return Table(
         "graph",
         ["subject", "predicate", "object"],
@@ -421,6 +423,6 @@ def result_table(render: Render, result: Result) -> Table:
     )
 
 
-def render_page(template: str, site: dict[str, Any], **context: Any) -> str:
-    defaults = {"root": "/", "static": False, "ext": "", "live": True}
-    return render(template, **{**defaults, **site, **context})
+def render_page(template: str, site: Mapping[str, Any], **context: Any) -> str:
+    """A page of the site: ``site`` holds what every page needs (its root, whether static…)."""
+    return environment().get_template(template).render(**{**site, **context})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kg.core.errors import IODMError
+
 #: RDF documents: media type → format name of :func:`kg.core.results.serialize_rdf`.
 RDF_TYPES = {
     "text/turtle": "ttl",
@@ -29,6 +31,31 @@ EXTENSIONS = {
     ".nt": "application/n-triples",
 }
 EXTENSION_OF = {v: k for k, v in EXTENSIONS.items()}
+
+
+class NotAcceptable(IODMError):
+    """None of the offered media types is acceptable to the client (HTTP 406)."""
+
+    def __init__(self, offers: Sequence[str]) -> None:
+        listing = "".join(f"\n  {m}" for m in offers)
+        super().__init__(
+            f"none of the types in your Accept header is available here.\nAvailable:{listing}"
+        )
+        self.offers = tuple(offers)
+
+
+def split_extension(path: str) -> tuple[str, str | None]:
+    """A document path and the format its extension names, if it has one of ours.
+
+    >>> split_extension("doc/mission/unmil.ttl")
+    ('doc/mission/unmil', 'text/turtle')
+    >>> split_extension("iodm/pko")
+    ('iodm/pko', None)
+    """
+    for ext, media in EXTENSIONS.items():
+        if path.endswith(ext):
+            return path[: -len(ext)], media
+    return path, None
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,14 @@ def parse_accept(header: str) -> list[MediaRange]:
                 params += 1
         ranges.append(MediaRange(t, s, q, params))
     return ranges
+
+
+def negotiate(accept: str | None, offers: Sequence[str]) -> str:
+    """The offer the client prefers; :class:`NotAcceptable` when it accepts none of them."""
+    media = choose(accept, offers)
+    if media is None:
+        raise NotAcceptable(offers)
+    return media
 
 
 def choose(accept: str | None, offers: Sequence[str]) -> str | None:

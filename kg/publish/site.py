@@ -24,19 +24,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
-
-import pyoxigraph as ox
 
 from kg.core.errors import UsageError
-from kg.core.namespaces import ID
-from kg.core.results import serialize_rdf
-from kg.publish import html, iris
+from kg.publish import html
 from kg.publish.dataset import Published
-from kg.publish.describe import describe
-from kg.publish.negotiate import EXTENSIONS, HTML, RDF_TYPES
-from kg.publish.ontology_doc import ontology_document
-from kg.publish.void import CHECKSUMS, checksums_file, describe_dataset, make_dumps
+from kg.publish.documents import Documents
+from kg.publish.void import CHECKSUMS
 
 MARKER = ".iodm-site"
 HTACCESS = Path(__file__).resolve().parent / "htaccess"
@@ -59,16 +52,6 @@ class PublishReport:
 def htaccess(site_url: str) -> str:
     """The w3id redirect rules, pointing at ``site_url``."""
     return HTACCESS.read_text(encoding="utf-8").replace("@SITE@", site_url)
-
-
-def namespace_documents(published: Published) -> list[str]:
-    """Every hash-namespace document IRI with something published under it."""
-    found = set()
-    for q in published.quads():
-        for term in (q.subject, q.object):
-            if isinstance(term, ox.NamedNode) and (ns := iris.namespace_of(term.value)):
-                found.add(ns)
-    return sorted(found)
 
 
 def publish(
@@ -105,88 +88,28 @@ def publish(
 
 
 def _write(published: Published, root_dir: Path, site_url: str) -> tuple[int, int]:
-    store = published.store
-    root = urlsplit(site_url).path or "/"
-    render = html.Render(store, root=root, static=True)
-    context = {"root": root, "static": True, "ext": ".html", "live": False, "endpoint": ""}
+    docs = Documents(published, site_url, live=False)
     count = 0
-    documents = 0
 
-    def write(rel: str, data: str | bytes) -> None:
+    def write(rel: str, data: bytes) -> None:
         nonlocal count
         path = root_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        path.write_bytes(data)
         count += 1
 
-    for ns in namespace_documents(published):
-        doc = ontology_document(store, ns)
-        if doc is None:
-            continue
-        rel = ns[len(iris.W3ID) + 1 :]
-        documents += 1
-        for ext, media in EXTENSIONS.items():
-            if media == HTML:
-                write(rel + ext, html.ontology_page(render, doc, "/" + rel, **context))
-            else:
-                write(rel + ext, serialize_rdf(doc.triples, RDF_TYPES[media]))
-
-    resources = sorted(
-        {
-            t.value
-            for q in published.quads()
-            for t in (q.subject, q.object)
-            if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and len(t.value) > len(ID)
-        }
-    )
-    for iri in resources:
-        d = describe(store, iri)
-        rel = "doc/" + iri[len(ID) :]
-        documents += 1
-        for ext, media in EXTENSIONS.items():
-            if media == HTML:
-                write(rel + ext, html.entity_page(render, d, root + rel, **context))
-            else:
-                write(rel + ext, serialize_rdf(d.triples(), RDF_TYPES[media]))
-
-    dumps = make_dumps(published)
-    for name, dump in dumps.items():
-        write(f"dumps/{name}", dump.data)
-    write(f"dumps/{CHECKSUMS}", checksums_file(dumps))
-    void = serialize_rdf(describe_dataset(published, dumps, site_url, None), "ttl")
+    paths = docs.paths()
+    for path in paths:
+        for ext, document in docs.variants(path).items():
+            write(path + ext, document.data)
+    for name in [*docs.dumps(), CHECKSUMS]:
+        write(f"dumps/{name}", docs.dump(name).data)
+    void = docs.void("text/turtle").data
     write("void.ttl", void)
     write(".well-known/void", void)
-
-    write(
-        "query.html",
-        html.render_page(
-            "query.html",
-            context,
-            title="Query",
-            text="",
-            example=None,
-            params=[],
-            error=None,
-            table=None,
-            examples=html.examples(),
-        ),
-    )
-    kinds: dict[str, list[object]] = {}
-    for iri in resources:
-        kinds.setdefault(iri[len(ID) :].split("/", 1)[0], []).append(render.link(ox.NamedNode(iri)))
-    write(
-        "index.html",
-        html.render_page(
-            "home.html",
-            context,
-            title="IODM",
-            kinds=sorted(kinds.items()),
-            dumps=sorted(dumps.items()),
-            triples=f"{len(published.triples()):,}",
-            graphs=len(published.graphs),
-        ),
-    )
+    write("query.html", docs.query_page().data)
+    write("index.html", docs.home().data)
     write("static/style.css", html.STYLESHEET.read_bytes())
-    write(".htaccess", htaccess(site_url))
-    write(MARKER, "written by `iodm publish`; the next `iodm publish` replaces this directory\n")
-    return count, documents
+    write(".htaccess", htaccess(site_url).encode("utf-8"))
+    write(MARKER, b"written by `iodm publish`; the next `iodm publish` replaces this directory\n")
+    return count, len(paths)

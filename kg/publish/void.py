@@ -12,6 +12,7 @@ description repeats each checksum (SPDX vocabulary) and size.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -19,7 +20,7 @@ import pyoxigraph as ox
 from kg.core.namespaces import BUILD_GRAPH, DCTERMS, ID, RDF, XSD
 from kg.core.results import serialize_rdf
 from kg.pipeline.derive import DERIVED_GRAPH
-from kg.publish.dataset import Published
+from kg.publish.dataset import Published, Snapshot
 from kg.publish.iris import BASE
 
 VOID = "http://rdfs.org/ns/void#"
@@ -70,14 +71,21 @@ class Dump:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def make_dumps(published: Published) -> dict[str, Dump]:
-    quads = sorted(published.quads(), key=str)
-    triples = list(dict.fromkeys(q.triple for q in quads))
-    out = {}
-    for name, (fmt, media, keeps_graphs) in DUMPS.items():
-        items = quads if keeps_graphs else triples
-        out[name] = Dump(name, media, serialize_rdf(items, fmt).encode("utf-8"))  # type: ignore[arg-type]
-    return out
+_DUMPS: weakref.WeakKeyDictionary[Snapshot, dict[str, Dump]] = weakref.WeakKeyDictionary()
+
+
+def dumps(published: Published) -> dict[str, Dump]:
+    """The dumps of the current snapshot, made once per snapshot."""
+    snapshot = published.snapshot
+    if snapshot not in _DUMPS:
+        quads = sorted(snapshot.store.quads(), key=str)
+        triples = list(dict.fromkeys(q.triple for q in quads))
+        made = {}
+        for name, (fmt, media, keeps_graphs) in DUMPS.items():
+            data = serialize_rdf(quads, fmt) if keeps_graphs else serialize_rdf(triples, fmt)
+            made[name] = Dump(name, media, data.encode("utf-8"))
+        _DUMPS[snapshot] = made
+    return _DUMPS[snapshot]
 
 
 def checksums_file(dumps: dict[str, Dump]) -> bytes:

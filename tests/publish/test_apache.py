@@ -37,8 +37,9 @@ import pytest
 from kg.core.namespaces import ID
 from kg.publish import iris
 from kg.publish.dataset import Published
+from kg.publish.documents import namespace_documents
 from kg.publish.negotiate import DOCUMENT_TYPES, EXTENSION_OF, EXTENSIONS, choose
-from kg.publish.site import htaccess, namespace_documents
+from kg.publish.site import htaccess
 
 from ..servers import free_port, running
 from .conftest import iodm_cli
