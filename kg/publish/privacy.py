@@ -30,45 +30,51 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import IODM, PROV, RDF, RDFS, SKOS
+from kg.core.namespaces import foaf, iodm, prov, rdf, rdfs, schema, schema_http, skos, vcard
 
-FOAF = "http://xmlns.com/foaf/0.1/"
-VCARD = "http://www.w3.org/2006/vcard/ns#"
-SCHEMAS = ("http://schema.org/", "https://schema.org/")
+# Every term below is a closed-namespace attribute: a misspelt one raises when this module is
+# imported, instead of quietly withholding nothing.
 
 #: Properties whose value is a person's name (or part of it).
 NAME_PROPERTIES = frozenset(
     {
-        IODM + "intervieweeName",
-        IODM + "fullName",
-        FOAF + "name",
-        FOAF + "givenName",
-        FOAF + "familyName",
-        FOAF + "firstName",
-        FOAF + "lastName",
-        FOAF + "surname",
-        FOAF + "nick",
-        VCARD + "fn",
-        VCARD + "given-name",
-        VCARD + "family-name",
-        VCARD + "nickname",
-        *(s + p for s in SCHEMAS for p in ("name", "givenName", "familyName", "alternateName")),
+        iodm.intervieweeName,
+        iodm.fullName,
+        foaf.name,
+        foaf.givenName,
+        foaf.familyName,
+        foaf.firstName,
+        foaf.lastName,
+        foaf.surname,
+        foaf.nick,
+        vcard.fn,
+        vcard["given-name"],
+        vcard["family-name"],
+        vcard.nickname,
+        schema.name,
+        schema.givenName,
+        schema.familyName,
+        schema.alternateName,
+        schema_http.name,
+        schema_http.givenName,
+        schema_http.familyName,
+        schema_http.alternateName,
     }
 )
 #: Labels: withheld (and their text remembered as names) for a protected interviewee.
-LABEL_PROPERTIES = frozenset({RDFS + "label", SKOS + "prefLabel", SKOS + "altLabel"})
+LABEL_PROPERTIES = frozenset({rdfs.label, skos.prefLabel, skos.altLabel})
 PERSON_CLASSES = frozenset(
-    {FOAF + "Person", PROV + "Person", IODM + "Official", *(s + "Person" for s in SCHEMAS)}
+    {foaf.Person, prov.Person, iodm.Official, schema.Person, schema_http.Person}
 )
-INTERVIEW = IODM + "Interview"
-NAMED = IODM + "Named"
-PROTECTED_LEVELS = frozenset({IODM + "Anonymous", IODM + "PartiallyIdentified"})
+INTERVIEW = iodm.Interview
+NAMED = iodm.Named
+PROTECTED_LEVELS = frozenset({iodm.Anonymous, iodm.PartiallyIdentified})
 MIN_NAME_LENGTH = 4  # shorter "names" would withhold half the graph by accident
 
-_TYPE = RDF + "type"
-_SUBCLASS = RDFS + "subClassOf"
-_ANONYMITY = IODM + "anonymity"
-_INTERVIEWEE = IODM + "interviewee"
+_TYPE = rdf.type
+_SUBCLASS = rdfs.subClassOf
+_ANONYMITY = iodm.anonymity
+_INTERVIEWEE = iodm.interviewee
 
 
 @dataclass

@@ -16,16 +16,14 @@ import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from kg.core.namespaces import GRAPH, ID, IODM, RDF, RDFS
+from kg.core.namespaces import GRAPH, ID, foaf, iodm, rdf, rdfs, schema
 from kg.pipeline.build import build
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
-from kg.publish.privacy import protect
+from kg.publish.privacy import NAME_PROPERTIES, protect
 from kg.publish.site import publish
 from kg.store import OxigraphStore
 
-FOAF = "http://xmlns.com/foaf/0.1/"
-SCHEMA = "https://schema.org/"
 SECRET_GRAPH = GRAPH + "test/privacy"
 ANON = ID + "interview/privacy-test-anonymous"
 PARTIAL = ID + "interview/privacy-test-partial"
@@ -43,25 +41,25 @@ def t(s: str, p: str, o: str | ox.Literal) -> ox.Triple:
 
 
 LEAKY = [
-    t(ANON, RDF + "type", IODM + "Interview"),
-    t(ANON, IODM + "anonymity", IODM + "Anonymous"),
-    t(ANON, RDFS + "label", ox.Literal("Interview with an anonymous source, May 2020")),
-    t(ANON, IODM + "intervieweeName", ox.Literal("Zebulon Quuxworth")),
-    t(ANON, FOAF + "name", ox.Literal("Zebulon Quuxworth")),
-    t(ANON, RDFS + "comment", ox.Literal("As Zebulon Quuxworth put it, nothing was done.")),
-    t(ANON, IODM + "interviewee", PERSON),
-    t(PERSON, RDF + "type", FOAF + "Person"),
-    t(PERSON, FOAF + "name", ox.Literal("Zebulon Quuxworth")),
-    t(PERSON, RDFS + "label", ox.Literal("Z. Quuxworth")),
-    t(PARTIAL, RDF + "type", IODM + "Interview"),
-    t(PARTIAL, IODM + "anonymity", IODM + "PartiallyIdentified"),
-    t(PARTIAL, SCHEMA + "name", ox.Literal("Yolanda Wexcombe")),
-    t(PARTIAL, IODM + "publishedRole", ox.Literal("a former UN official")),
-    t(UNSTATED, RDF + "type", IODM + "Interview"),
-    t(UNSTATED, IODM + "intervieweeName", ox.Literal("Xavier Vantablack")),
-    t(NAMED, RDF + "type", IODM + "Interview"),
-    t(NAMED, IODM + "anonymity", IODM + "Named"),
-    t(NAMED, IODM + "intervieweeName", ox.Literal(CONTROL)),
+    t(ANON, rdf.type, iodm.Interview),
+    t(ANON, iodm.anonymity, iodm.Anonymous),
+    t(ANON, rdfs.label, ox.Literal("Interview with an anonymous source, May 2020")),
+    t(ANON, iodm.intervieweeName, ox.Literal("Zebulon Quuxworth")),
+    t(ANON, foaf.name, ox.Literal("Zebulon Quuxworth")),
+    t(ANON, rdfs.comment, ox.Literal("As Zebulon Quuxworth put it, nothing was done.")),
+    t(ANON, iodm.interviewee, PERSON),
+    t(PERSON, rdf.type, foaf.Person),
+    t(PERSON, foaf.name, ox.Literal("Zebulon Quuxworth")),
+    t(PERSON, rdfs.label, ox.Literal("Z. Quuxworth")),
+    t(PARTIAL, rdf.type, iodm.Interview),
+    t(PARTIAL, iodm.anonymity, iodm.PartiallyIdentified),
+    t(PARTIAL, schema.name, ox.Literal("Yolanda Wexcombe")),
+    t(PARTIAL, iodm.publishedRole, ox.Literal("a former UN official")),
+    t(UNSTATED, rdf.type, iodm.Interview),
+    t(UNSTATED, iodm.intervieweeName, ox.Literal("Xavier Vantablack")),
+    t(NAMED, rdf.type, iodm.Interview),
+    t(NAMED, iodm.anonymity, iodm.Named),
+    t(NAMED, iodm.intervieweeName, ox.Literal(CONTROL)),
 ]
 
 
@@ -99,6 +97,24 @@ def test_the_filter_itself() -> None:
     assert ANON in kept  # the interview itself stays: only what identifies the person goes
 
 
+@pytest.mark.parametrize("name_property", sorted(NAME_PROPERTIES))
+def test_every_name_property_is_withheld(name_property: str) -> None:
+    g = ox.NamedNode(SECRET_GRAPH)
+    quads = [
+        ox.Quad(x.subject, x.predicate, x.object, g)
+        for x in (
+            t(ANON, rdf.type, iodm.Interview),
+            t(ANON, name_property, ox.Literal("Zebulon Quuxworth")),
+            t(NAMED, rdf.type, iodm.Interview),
+            t(NAMED, iodm.anonymity, iodm.Named),
+            t(NAMED, name_property, ox.Literal(CONTROL)),
+        )
+    ]
+    kept = "".join(str(q) for q in protect(quads).quads)
+    assert_anonymous(kept, name_property)
+    assert CONTROL in kept
+
+
 def test_pages_and_documents(client: TestClient) -> None:
     for iri in (ANON, PARTIAL, UNSTATED):
         doc = "/doc/" + iri.removeprefix(ID)
@@ -128,7 +144,7 @@ ATTEMPTS = [
     "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
     "SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",
     f"SELECT ?name WHERE {{ <{ANON}> ?p ?name }}",
-    f"SELECT ?who ?name WHERE {{ <{ANON}> <{IODM}interviewee> ?who . ?who ?p ?name }}",
+    f"SELECT ?who ?name WHERE {{ <{ANON}> <{iodm.interviewee}> ?who . ?who ?p ?name }}",
     "SELECT (GROUP_CONCAT(STR(?o); separator='|') AS ?all) { ?s ?p ?o FILTER(isLiteral(?o)) }",
     "SELECT (GROUP_CONCAT(STR(?s); separator='|') AS ?all) WHERE { ?s ?p ?o }",
     'SELECT ?s WHERE { ?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), "quuxworth")) }',
