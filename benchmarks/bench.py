@@ -12,7 +12,6 @@ not see Rust allocations). See ``benchmarks/README.md`` for what each row means.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import gc
 import json
@@ -27,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -318,6 +316,7 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
     patched = [
         (kb, "load_sources"),
         (kb, "check_sources"),
+        (kb, "run_checks"),
         (kv, "rdflib_graph"),
         (pyshacl, "validate"),
     ]
@@ -326,6 +325,7 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
     names = {
         "load_sources": "parse",
         "check_sources": "validate",
+        "run_checks": "checks",
         "rdflib_graph": "convert",
         "validate": "pyshacl",
         "derive": "derive",
@@ -369,6 +369,7 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
         ("validate: check_sources (all of it)", spent.get("validate", 0.0)),
         ("  of which: ox triples → rdflib graphs", spent.get("convert", 0.0)),
         ("  of which: pyshacl.validate", spent.get("pyshacl", 0.0)),
+        ("  of which: SPARQL checks on Oxigraph (run_checks)", spent.get("checks", 0.0)),
     ]
     if "derive" in spent:
         parts.append(("derive: kg.pipeline.derive.derive", spent["derive"]))
@@ -377,27 +378,6 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
     parts.append(("rest (manifest, managed_graphs query)", total - accounted))
     for name, secs in parts:
         rep.add(Row(n, "build", name, [secs], top))
-
-    # What kg.pipeline.validate's compile-once saves: the same validation with it switched off, i.e.
-    # pyshacl as it is, with rdflib parsing each SPARQL constraint once per focus node.
-    sources = stash.get("parse")
-    if sources:
-        import kg.pipeline.validate as kv
-
-        t0 = time.perf_counter()
-        with mock.patch.object(kv, "_compiled_sparql_once", contextlib.nullcontext):
-            report = kb.check_sources(sources)  # type: ignore[arg-type]
-        secs = time.perf_counter() - t0
-        rep.add(
-            Row(
-                n,
-                "build",
-                "baseline: check_sources without compile-once (pyshacl as shipped)",
-                [secs],
-                "validate: check_sources (all of it)",
-                note=f"conforms={report.conforms}, {len(report.results)} results",
-            )
-        )
 
 
 def bench_queries(rep: Report, n: int, nt: Path, work: Path, rdflib_max: int) -> None:

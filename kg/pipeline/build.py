@@ -19,7 +19,7 @@ from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD,
 from kg.core.results import Solutions
 from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
 from kg.pipeline.load import Progress, Source, extra_files, packaged_files, parse_all
-from kg.pipeline.validate import ValidationReport, validate
+from kg.pipeline.validate import ValidationReport, run_checks, validate
 from kg.store import Store
 
 VOID = "http://rdfs.org/ns/void#"
@@ -41,8 +41,20 @@ def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
 
 
 def check_sources(sources: Sequence[Source]) -> ValidationReport:
+    """Validate what a build would write: the SHACL shapes, then the SPARQL checks.
+
+    Checks scoped to the curated graph (``#+ scope: curated``) run when the build includes it.
+    """
+    from kg.queries import library
+
     data, shapes = split(sources)
-    return validate(data, shapes)
+    report = validate(data, shapes)
+    curated = any(s.role == "data" for s in sources)
+    checks = [
+        q for q in library().values() if q.group == "checks" and (curated or q.scope != "curated")
+    ]
+    report.add(run_checks({s.graph: s.triples for s in sources if not s.is_shapes}, checks))
+    return report
 
 
 @dataclass
@@ -79,7 +91,7 @@ def build(
     """Parse, validate, derive, then write everything in one transaction."""
     progress = progress or Progress(quiet=True)
     sources = load_sources(extra, progress, core_only)
-    progress.say(f"validating {progress.total:,} triples against the SHACL shapes…")
+    progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
     report = check_sources(sources)
     report.raise_for_results()
     refuse_derived_statements(sources)

@@ -9,20 +9,22 @@ Warnings and infos are reported but do not break conformance.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.core.errors import InvalidDataError
+from kg.core.errors import InvalidDataError, QueryError
 from kg.core.namespaces import SH, shorten
-from kg.core.results import render_table
+from kg.core.results import Solutions, render_table
 from kg.core.terms import rdflib_graph
 
 if TYPE_CHECKING:
     import rdflib
+
+    from kg.core.terms import Term
+    from kg.queries import NamedQuery
 
 SEVERITIES = ("Violation", "Warning", "Info")
 
@@ -33,7 +35,7 @@ class ValidationFailed(InvalidDataError):
     def __init__(self, report: ValidationReport) -> None:
         n = report.count("Violation")
         super().__init__(
-            f"the data breaks {n} SHACL constraint{'s' if n != 1 else ''}",
+            f"the data breaks {n} constraint{'s' if n != 1 else ''} (SHACL shapes, SPARQL checks)",
             "run `iodm validate` with the same files to see every result",
         )
         self.report = report
@@ -50,6 +52,8 @@ class ValidationResult:
     message: str
     shape: str
     constraint: str
+    #: the focus node as a term, for the W3C report (results of the checks only)
+    focus_term: Term | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -73,6 +77,38 @@ class ValidationReport:
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
+
+    def add(self, results: Iterable[ValidationResult]) -> None:
+        """Add results (of the SPARQL checks); a violation among them breaks conformance."""
+        results = list(results)
+        self.results = _sorted([*self.results, *results])
+        if any(r.severity == "Violation" for r in results):
+            self.conforms = False
+        if self.graph is not None and results:
+            self._add_to_graph(self.graph, results)
+
+    def _add_to_graph(self, g: rdflib.Graph, results: list[ValidationResult]) -> None:
+        """Results of the checks in the W3C report: a SPARQL-based constraint's result whose
+        source is the check (``dcterms:identifier "check:ID"``), as no shape IRI names it."""
+        from rdflib import RDF, BNode, Literal, URIRef
+
+        from kg.core.namespaces import DCTERMS
+        from kg.core.terms import to_rdflib
+
+        conforms = URIRef(SH + "conforms")
+        for report in list(g.subjects(conforms, None)):
+            g.set((report, conforms, Literal(self.conforms)))
+            for r in results:
+                node = BNode()
+                g.add((report, URIRef(SH + "result"), node))
+                g.add((node, RDF.type, URIRef(SH + "ValidationResult")))
+                g.add((node, URIRef(SH + "resultSeverity"), URIRef(SH + r.severity)))
+                if r.focus_term is not None:
+                    g.add((node, URIRef(SH + "focusNode"), to_rdflib(r.focus_term)))
+                g.add((node, URIRef(SH + "resultMessage"), Literal(r.message)))
+                component = URIRef(SH + "SPARQLConstraintComponent")
+                g.add((node, URIRef(SH + "sourceConstraintComponent"), component))
+                g.add((node, URIRef(DCTERMS + "identifier"), Literal(r.shape)))
 
     def raise_for_results(self) -> None:
         if not self.conforms:
@@ -114,55 +150,62 @@ def validate(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> Validati
 
     data_graph = rdflib_graph(data)
     shapes_graph = rdflib_graph(shapes)
-    with _compiled_sparql_once():
-        conforms, report_graph, _ = pyshacl.validate(
-            data_graph,
-            shacl_graph=shapes_graph,
-            inference="none",
-            allow_warnings=True,
-            advanced=True,
-        )
+    conforms, report_graph, _ = pyshacl.validate(
+        data_graph,
+        shacl_graph=shapes_graph,
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+    )
     return _report(bool(conforms), report_graph)
 
 
-@contextmanager
-def _compiled_sparql_once() -> Iterator[None]:
-    """Compile each SPARQL text once while pyshacl validates, instead of once per focus node.
+def run_checks(
+    graphs: Mapping[str, Sequence[ox.Triple]], checks: Iterable[NamedQuery]
+) -> list[ValidationResult]:
+    """Run the SPARQL checks (``queries/checks``) over the named graphs, as violations.
 
-    pyshacl runs a SPARQL constraint for every focus node with the same text and new initial
-    bindings, and rdflib parses and translates that text each time (~65 ms): at 10k triples this
-    was 98% of a build (benchmarks/README.md). rdflib's own ``prepareQuery`` exists so that a
-    compiled query can be reused; this reuses it for identical texts, for the duration of one
-    validation only, and puts rdflib back as it was afterwards.
+    SHACL holds the constraints that look at one focus node; what needs a query over the whole
+    graph (a reporting cycle, two dates in order, a term of any ontology left undefined) is a
+    check: one SELECT over all the data at once on Oxigraph, where a ``sh:sparql`` constraint
+    would run once per focus node in pyshacl. Each row is one violation; its first column is the
+    focus node, the check's ``explain`` template (else its title) the message.
     """
-    from rdflib.plugins.sparql import processor
+    from kg.store import OxigraphStore
 
-    parse, translate = processor.parseQuery, processor.translateQuery
-    compiled: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Any] = {}
+    store = OxigraphStore()
+    for graph, triples in graphs.items():
+        store.add(triples, graph)
+    found = []
+    for check in checks:
+        solutions = check.run(store)
+        if not isinstance(solutions, Solutions):
+            raise QueryError(f"{check.path}: a check must be a SELECT query")
+        for row in solutions.rows:
+            words = {n: _words(t) for n, t in zip(solutions.variables, row, strict=True)}
+            focus = words[solutions.variables[0]]
+            first = row[0]
+            found.append(
+                ValidationResult(
+                    severity="Violation",
+                    focus_node=focus,
+                    path="",
+                    value=", ".join(v for n, v in list(words.items())[1:] if v),
+                    message=check.explain.format(**words) if check.explain else check.title,
+                    shape=f"check:{check.id}",
+                    constraint="sh:SPARQLConstraintComponent",
+                    focus_term=first,
+                )
+            )
+    return found
 
-    def parse_later(text: Any) -> Any:
-        return _Text(text) if isinstance(text, str) else parse(text)
 
-    def translate_cached(tree: Any, base: str | None = None, initNs: Any = None) -> Any:
-        if not isinstance(tree, _Text):
-            return translate(tree, base, initNs)
-        key = (tree.text, base, tuple(sorted((k, str(v)) for k, v in (initNs or {}).items())))
-        if key not in compiled:
-            compiled[key] = translate(parse(tree.text), base, initNs)
-        return compiled[key]
-
-    processor.parseQuery, processor.translateQuery = parse_later, translate_cached  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        processor.parseQuery, processor.translateQuery = parse, translate  # type: ignore[assignment]
-
-
-@dataclass(frozen=True)
-class _Text:
-    """A query text whose compilation is deferred to the cached translate step."""
-
-    text: str
+def _words(term: Term | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.Literal):
+        return term.value
+    return shorten(term.value) if isinstance(term, ox.NamedNode) else str(term)
 
 
 def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
@@ -192,9 +235,14 @@ def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
                 constraint=one(node, "sourceConstraintComponent"),
             )
         )
+    return ValidationReport(conforms, _sorted(results), g)
+
+
+def _sorted(results: Iterable[ValidationResult]) -> list[ValidationResult]:
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    results.sort(key=lambda r: (order.get(r.severity, 9), r.focus_node, r.path, r.message))
-    return ValidationReport(conforms, results, g)
+    return sorted(
+        results, key=lambda r: (order.get(r.severity, 9), r.focus_node, r.path, r.message)
+    )
 
 
 def _path_text(g: rdflib.Graph, node: Any) -> str:
