@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS
+from kg.core.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS, foaf
 from kg.pipeline.derive import DERIVED_GRAPH
 
-FOAF = "http://xmlns.com/foaf/0.1/"
 #: Label properties, most preferred first.
 LABELS = (
     SKOS + "prefLabel",
     RDFS + "label",
     DCTERMS + "title",
-    FOAF + "name",
+    foaf.name,
     IODM + "fullName",
 )
 #: Properties that say where a claim comes from.
@@ -52,15 +51,15 @@ def closure(store: ox.Store, triples: list[ox.Triple]) -> list[ox.Triple]:
     """The triples plus those of the blank nodes they lead to (a concise bounded description)."""
     out = list(triples)
     seen: set[ox.BlankNode] = set()
-    todo = [t.object for t in triples if isinstance(t.object, ox.BlankNode)]
+    todo = [o for t in triples if isinstance(o := t.object, ox.BlankNode)]
     while todo:
         b = todo.pop()
         if b in seen:
             continue
-        seen.add(b)  # type: ignore[arg-type]
-        more = about(store, b)  # type: ignore[arg-type]
+        seen.add(b)
+        more = about(store, b)
         out += more
-        todo += [t.object for t in more if isinstance(t.object, ox.BlankNode)]
+        todo += [o for t in more if isinstance(o := t.object, ox.BlankNode)]
     return _unique(out)
 
 
@@ -108,11 +107,11 @@ def provenance(store: ox.Store, node: Node) -> list[Provenance]:
     def expand(n: Node, depth: int) -> list[Provenance]:
         out = []
         for t in about(store, n):
-            if t.predicate.value not in SOURCE_LINKS or isinstance(t.object, ox.Literal):
+            src = t.object
+            if t.predicate.value not in SOURCE_LINKS or not isinstance(src, Node):
                 continue
             if depth == 0 and t.predicate.value not in CITES:
                 continue  # the resource itself: only what it cites
-            src: Node = t.object  # type: ignore[assignment]
             item = Provenance(src, t.predicate.value)
             if str(src) in seen:
                 item.repeated = True

@@ -17,7 +17,18 @@ import jinja2
 import pyoxigraph as ox
 from markupsafe import Markup, escape
 
-from kg.core.namespaces import DCTERMS, GRAPH, ID, IODM, OWL, RDF, RDFS, SKOS, shorten
+from kg.core.namespaces import (
+    DCTERMS,
+    GRAPH,
+    ID,
+    IODM,
+    NAMESPACES,
+    OWL,
+    RDF,
+    RDFS,
+    SKOS,
+    shorten,
+)
 from kg.core.results import Boolean, Result, Solutions
 from kg.publish import iris
 from kg.publish.describe import LABELS, Description, Provenance, about, label_of
@@ -25,17 +36,10 @@ from kg.publish.ontology_doc import CITATION, DEFINITION, OntologyDocument, Term
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "style.css"
-QUOTE = IODM + "quote"
+QUOTE = IODM.quote
 #: Prefixes for display beyond kg.core.namespaces.PREFIXES.
 MORE_PREFIXES = {
-    "bibo": "http://purl.org/ontology/bibo/",
-    "vann": "http://purl.org/vocab/vann/",
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "spdx": "http://spdx.org/rdf/terms#",
-    "sd": "http://www.w3.org/ns/sparql-service-description#",
-    "schema": "https://schema.org/",
-    "vcard": "http://www.w3.org/2006/vcard/ns#",
+    p: NAMESPACES[p] for p in ("bibo", "vann", "void", "dcat", "spdx", "sd", "schema", "vcard")
 }
 
 

@@ -105,7 +105,8 @@ def push(published: Published, target: Store, batch: int = 2000) -> PushSummary:
 
 
 def count(store: Store, graph: str) -> int:
-    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    assert isinstance(result, Solutions)
-    (n,) = result.rows[0]
-    return int(n.value) if n is not None else 0  # type: ignore[union-attr]
+    """How many triples ``store`` says it holds in ``graph``."""
+    match store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+        case Solutions(rows=[(ox.Literal() as n,)]) if n.value.isdigit():
+            return int(n.value)
+    raise StoreError(f"{store.descriptor} answered a COUNT of <{graph}> with no number")

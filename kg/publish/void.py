@@ -17,17 +17,24 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import BUILD_GRAPH, DCTERMS, ID, RDF, XSD
+from kg.core.namespaces import (
+    BUILD_GRAPH,
+    ID,
+    dcat,
+    dcterms,
+    foaf,
+    formats,
+    rdf,
+    sd,
+    spdx,
+    void,
+    xsd,
+)
 from kg.core.results import serialize_rdf
 from kg.pipeline.derive import DERIVED_GRAPH
 from kg.publish.dataset import Published, Snapshot
 from kg.publish.iris import BASE
 
-VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-SPDX = "http://spdx.org/rdf/terms#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-FOAF = "http://xmlns.com/foaf/0.1/"
 DATASET = BASE + "/void#dataset"
 SERVICE = BASE + "/void#sparql"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
@@ -101,7 +108,7 @@ def _n(iri: str) -> ox.NamedNode:
 
 
 def _int(n: int) -> ox.Literal:
-    return ox.Literal(str(n), datatype=_n(XSD + "integer"))
+    return ox.Literal(str(n), datatype=_n(xsd.integer))
 
 
 def describe_dataset(
@@ -121,12 +128,12 @@ def describe_dataset(
         triples.append(ox.Triple(s, _n(p), o))
 
     union = published.triples()
-    add(d, RDF + "type", _n(VOID + "Dataset"))
-    add(d, RDF + "type", _n(DCAT + "Dataset"))
-    add(d, DCTERMS + "title", ox.Literal("IODM knowledge graph", language="en"))
+    add(d, rdf.type, _n(void.Dataset))
+    add(d, rdf.type, _n(dcat.Dataset))
+    add(d, dcterms["title"], ox.Literal("IODM knowledge graph", language="en"))
     add(
         d,
-        DCTERMS + "description",
+        dcterms.description,
         ox.Literal(
             "The IODM ontology and the curated graph of Oksamytna, Tansey, von Billerbeck and "
             "Gippert (2023): how UN peacekeeping officials respond to norm violations by host-"
@@ -135,22 +142,20 @@ def describe_dataset(
             language="en",
         ),
     )
-    add(d, DCTERMS + "license", _n(LICENSE))
-    add(d, DCTERMS + "source", _n(PAPER))
-    add(d, FOAF + "homepage", _n(base_url))
+    add(d, dcterms.license, _n(LICENSE))
+    add(d, dcterms.source, _n(PAPER))
+    add(d, foaf.homepage, _n(base_url))
     built = next(
-        iter(
-            published.store.quads_for_pattern(_n(BUILD_GRAPH), _n(DCTERMS + "created"), None, None)
-        ),
+        iter(published.store.quads_for_pattern(_n(BUILD_GRAPH), _n(dcterms.created), None, None)),
         None,
     )
-    if built is not None:
-        add(d, DCTERMS + "modified", built.object)  # type: ignore[arg-type]
-    add(d, VOID + "uriSpace", ox.Literal(ID))
+    if built is not None and isinstance(built.object, ox.Literal):
+        add(d, dcterms.modified, built.object)
+    add(d, void.uriSpace, ox.Literal(ID))
     for ns in (BASE + "#", BASE + "/pko#"):
-        add(d, VOID + "vocabulary", _n(ns))
+        add(d, void.vocabulary, _n(ns))
     for onto in ("", "/pko"):
-        add(d, VOID + "rootResource", _n(BASE + onto))
+        add(d, void.rootResource, _n(BASE + onto))
     ids = {
         t.subject
         for t in union
@@ -158,61 +163,61 @@ def describe_dataset(
     }
     examples = sorted(s.value for s in ids)[:3]
     for e in examples:
-        add(d, VOID + "exampleResource", _n(e))
-    add(d, VOID + "triples", _int(len(union)))
-    add(d, VOID + "distinctSubjects", _int(len({t.subject for t in union})))
-    add(d, VOID + "properties", _int(len({t.predicate for t in union})))
+        add(d, void.exampleResource, _n(e))
+    add(d, void.triples, _int(len(union)))
+    add(d, void.distinctSubjects, _int(len({t.subject for t in union})))
+    add(d, void.properties, _int(len({t.predicate for t in union})))
     add(
         d,
-        VOID + "classes",
-        _int(len({t.object for t in union if t.predicate.value == RDF + "type"})),
+        void.classes,
+        _int(len({t.object for t in union if t.predicate.value == rdf.type})),
     )
     add(
         d,
-        VOID + "entities",
+        void.entities,
         _int(len(ids)),
     )
     for g in published.graphs:
         node = _n(g)
-        add(d, VOID + "subset", node)
-        add(node, RDF + "type", _n(VOID + "Dataset"))
-        add(node, VOID + "triples", _int(sum(1 for _ in published.quads(g))))
+        add(d, void.subset, node)
+        add(node, rdf.type, _n(void.Dataset))
+        add(node, void.triples, _int(sum(1 for _ in published.quads(g))))
         if g == DERIVED_GRAPH:
-            add(node, DCTERMS + "description", ox.Literal(DERIVED_DESCRIPTION, language="en"))
+            add(node, dcterms.description, ox.Literal(DERIVED_DESCRIPTION, language="en"))
     for name, dump in dumps.items():
         url = _n(f"{base_url}dumps/{name}")
-        add(d, VOID + "dataDump", url)
+        add(d, void.dataDump, url)
         dist = ox.BlankNode("distribution-" + _slug(name))
-        add(d, DCAT + "distribution", dist)
-        add(dist, RDF + "type", _n(DCAT + "Distribution"))
-        add(dist, DCAT + "downloadURL", url)
+        add(d, dcat.distribution, dist)
+        add(dist, rdf.type, _n(dcat.Distribution))
+        add(dist, dcat.downloadURL, url)
         add(
             dist,
-            DCAT + "mediaType",
+            dcat.mediaType,
             _n("https://www.iana.org/assignments/media-types/" + dump.media_type),
         )
         add(
             dist,
-            DCAT + "byteSize",
-            ox.Literal(str(len(dump.data)), datatype=_n(XSD + "nonNegativeInteger")),
+            dcat.byteSize,
+            ox.Literal(str(len(dump.data)), datatype=_n(xsd.nonNegativeInteger)),
         )
-        add(dist, DCTERMS + "license", _n(LICENSE))
+        add(dist, dcterms.license, _n(LICENSE))
         checksum = ox.BlankNode("checksum-" + _slug(name))
-        add(dist, SPDX + "checksum", checksum)
-        add(checksum, RDF + "type", _n(SPDX + "Checksum"))
-        add(checksum, SPDX + "algorithm", _n(SPDX + "checksumAlgorithm_sha256"))
+        add(dist, spdx.checksum, checksum)
+        add(checksum, rdf.type, _n(spdx.Checksum))
+        add(checksum, spdx.algorithm, _n(spdx.checksumAlgorithm_sha256))
         add(
             checksum,
-            SPDX + "checksumValue",
-            ox.Literal(dump.sha256, datatype=_n(XSD + "hexBinary")),
+            spdx.checksumValue,
+            ox.Literal(dump.sha256, datatype=_n(xsd.hexBinary)),
         )
     if sparql_url:
-        add(d, VOID + "sparqlEndpoint", _n(sparql_url))
+        add(d, void.sparqlEndpoint, _n(sparql_url))
         service = _n(SERVICE)
-        add(service, RDF + "type", _n(DCAT + "DataService"))
-        add(service, DCAT + "endpointURL", _n(sparql_url))
-        add(service, DCAT + "servesDataset", d)
-        add(service, DCTERMS + "conformsTo", _n("https://www.w3.org/TR/sparql11-protocol/"))
+        add(service, rdf.type, _n(dcat.DataService))
+        add(service, dcat.endpointURL, _n(sparql_url))
+        add(service, dcat.servesDataset, d)
+        add(service, dcterms.conformsTo, _n("https://www.w3.org/TR/sparql11-protocol/"))
     return triples
 
 
@@ -226,30 +231,29 @@ def service_description(published: Published, endpoint: str, updates: bool) -> l
     ) -> None:
         triples.append(ox.Triple(subj, _n(p), o))
 
-    formats = "http://www.w3.org/ns/formats/"
-    add(s, RDF + "type", _n(SD + "Service"))
-    add(s, SD + "endpoint", _n(endpoint))
-    add(s, SD + "supportedLanguage", _n(SD + "SPARQL11Query"))
+    add(s, rdf.type, _n(sd.Service))
+    add(s, sd.endpoint, _n(endpoint))
+    add(s, sd.supportedLanguage, _n(sd.SPARQL11Query))
     if updates:
-        add(s, SD + "supportedLanguage", _n(SD + "SPARQL11Update"))
-    add(s, SD + "feature", _n(SD + "UnionDefaultGraph"))
+        add(s, sd.supportedLanguage, _n(sd.SPARQL11Update))
+    add(s, sd.feature, _n(sd.UnionDefaultGraph))
     for f in RESULT_FORMATS:
-        add(s, SD + "resultFormat", _n(formats + f))
+        add(s, sd.resultFormat, _n(formats[f]))
     dataset = ox.BlankNode("dataset")
-    add(s, SD + "defaultDataset", dataset)
-    add(dataset, RDF + "type", _n(SD + "Dataset"))
-    add(dataset, DCTERMS + "source", _n(DATASET))
+    add(s, sd.defaultDataset, dataset)
+    add(dataset, rdf.type, _n(sd.Dataset))
+    add(dataset, dcterms.source, _n(DATASET))
     default = ox.BlankNode("default-graph")
-    add(dataset, SD + "defaultGraph", default)
-    add(default, RDF + "type", _n(SD + "Graph"))
-    add(default, VOID + "triples", _int(len(published.triples())))
+    add(dataset, sd.defaultGraph, default)
+    add(default, rdf.type, _n(sd.Graph))
+    add(default, void.triples, _int(len(published.triples())))
     for i, g in enumerate(published.graphs):
         named = ox.BlankNode(f"named-graph-{i}")
-        add(dataset, SD + "namedGraph", named)
-        add(named, RDF + "type", _n(SD + "NamedGraph"))
-        add(named, SD + "name", _n(g))
+        add(dataset, sd.namedGraph, named)
+        add(named, rdf.type, _n(sd.NamedGraph))
+        add(named, sd.name, _n(g))
         graph = ox.BlankNode(f"graph-{i}")
-        add(named, SD + "graph", graph)
-        add(graph, RDF + "type", _n(SD + "Graph"))
-        add(graph, VOID + "triples", _int(sum(1 for _ in published.quads(g))))
+        add(named, sd.graph, graph)
+        add(graph, rdf.type, _n(sd.Graph))
+        add(graph, void.triples, _int(sum(1 for _ in published.quads(g))))
     return triples

@@ -18,7 +18,7 @@ import pyoxigraph as ox
 import pytest
 from starlette.testclient import TestClient
 
-from kg.core.namespaces import DCTERMS, GRAPH, ID, OWL, PROV, RDF
+from kg.core.namespaces import DCTERMS, GRAPH, ID, OWL, PROV, RDF, sd, spdx, void
 from kg.core.results import Solutions
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
@@ -34,9 +34,6 @@ RDF_FORMATS = {
     "application/rdf+xml": ox.RdfFormat.RDF_XML,
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
 }
-VOID = "http://rdfs.org/ns/void#"
-SD = "http://www.w3.org/ns/sparql-service-description#"
-SPDX = "http://spdx.org/rdf/terms#"
 
 
 @pytest.fixture(scope="module")
@@ -323,24 +320,24 @@ def test_void_describes_dumps_with_true_checksums(client: TestClient) -> None:
     store = ox.Store()
     store.load(r.content, format=ox.RdfFormat.TURTLE)
     dataset = ox.NamedNode("https://w3id.org/iodm/void#dataset")
-    assert ox.Quad(dataset, ox.NamedNode(RDF + "type"), ox.NamedNode(VOID + "Dataset")) in store
+    assert ox.Quad(dataset, ox.NamedNode(RDF + "type"), ox.NamedNode(void.Dataset)) in store
     endpoint = [
         q.object
-        for q in store.quads_for_pattern(dataset, ox.NamedNode(VOID + "sparqlEndpoint"), None, None)
+        for q in store.quads_for_pattern(dataset, ox.NamedNode(void.sparqlEndpoint), None, None)
     ]
     assert endpoint == [ox.NamedNode("http://testserver/sparql")]
     derived = ox.NamedNode(GRAPH + "derived")
-    assert ox.Quad(dataset, ox.NamedNode(VOID + "subset"), derived) in store
+    assert ox.Quad(dataset, ox.NamedNode(void.subset), derived) in store
     (description,) = store.quads_for_pattern(derived, ox.NamedNode(DCTERMS + "description"), None)
     assert "No source states these triples" in description.object.value
     dumps = [
         q.object.value
-        for q in store.quads_for_pattern(dataset, ox.NamedNode(VOID + "dataDump"), None, None)
+        for q in store.quads_for_pattern(dataset, ox.NamedNode(void.dataDump), None, None)
     ]  # type: ignore[union-attr]
     assert {d.rsplit("/", 1)[1] for d in dumps} >= {"iodm.ttl", "iodm.nt", "iodm.jsonld"}
     result = store.query(
         "SELECT ?url ?sum WHERE { ?d <http://www.w3.org/ns/dcat#downloadURL> ?url ; "
-        f"<{SPDX}checksum> [ <{SPDX}checksumValue> ?sum ] }}"
+        f"<{spdx}checksum> [ <{spdx}checksumValue> ?sum ] }}"
     )
     checked = 0
     for row in result:  # type: ignore[union-attr]
@@ -378,13 +375,12 @@ def test_service_description_has_the_absolute_endpoint(client: TestClient) -> No
         store = ox.Store()
         store.load(r.content, format=ox.RdfFormat.TURTLE)
         endpoints = [
-            q.object
-            for q in store.quads_for_pattern(None, ox.NamedNode(SD + "endpoint"), None, None)
+            q.object for q in store.quads_for_pattern(None, ox.NamedNode(sd.endpoint), None, None)
         ]
         assert endpoints == [ox.NamedNode(expected)]
         assert any(
             store.quads_for_pattern(
-                None, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph"), None
+                None, ox.NamedNode(sd.feature), ox.NamedNode(sd.UnionDefaultGraph), None
             )
         )
 

@@ -23,7 +23,7 @@ import rdflib
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.core.errors import EXIT_RUNTIME, EXIT_USAGE
-from kg.core.namespaces import ID
+from kg.core.namespaces import ID, dcat, spdx, void
 from kg.core.results import Solutions
 from kg.publish.dataset import Published
 from kg.publish.push import push
@@ -46,9 +46,6 @@ from .test_privacy import (
 
 pytestmark = pytest.mark.slow
 
-DCAT = "http://www.w3.org/ns/dcat#"
-VOID = "http://rdfs.org/ns/void#"
-SPDX = "http://spdx.org/rdf/terms#"
 JSON_RESULTS = "application/sparql-results+json"
 
 
@@ -212,16 +209,16 @@ def test_void_resolves_alike_and_its_checksums_hold(
     # The embedded server's links, rewritten to the remote server's address.
     embedded_void = graph(e.content.replace(embedded_server.encode(), remote_server.encode()))
     endpoint = rdflib.URIRef(remote_server + "/sparql")
-    assert (None, rdflib.URIRef(VOID + "sparqlEndpoint"), endpoint) in remote_void
+    assert (None, rdflib.URIRef(void.sparqlEndpoint), endpoint) in remote_void
     # The dumps name blank nodes differently, so their sizes and checksums differ: checked below.
     for g in (remote_void, embedded_void):
-        g.remove((None, rdflib.URIRef(DCAT + "byteSize"), None))
-        g.remove((None, rdflib.URIRef(SPDX + "checksumValue"), None))
+        g.remove((None, rdflib.URIRef(dcat.byteSize), None))
+        g.remove((None, rdflib.URIRef(spdx.checksumValue), None))
     assert_same_graph(remote_void, embedded_void, "VoID")
 
     checksums = graph(r.content).query(
-        f"SELECT ?url ?sum WHERE {{ ?d <{DCAT}downloadURL> ?url ; "
-        f"<{SPDX}checksum> [ <{SPDX}checksumValue> ?sum ] }}"
+        f"SELECT ?url ?sum WHERE {{ ?d <{dcat}downloadURL> ?url ; "
+        f"<{spdx}checksum> [ <{spdx}checksumValue> ?sum ] }}"
     )
     assert len(checksums) >= 5
     for url, checksum in checksums:  # type: ignore[misc]
