@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from kg.core.errors import UsageError
 from kg.core.namespaces import RDF, RDFS, shorten
-from kg.core.results import RDF_FORMATS, Solutions, render_table, serialize_rdf
+from kg.core.results import render_table, serialize_rdf
 from kg.store import Store
 
 EXPORT_FORMATS = ("ttl", "nt", "jsonld", "nq", "trig", "graphml")
@@ -33,17 +33,15 @@ class Stats:
 
 
 def stats(store: Store) -> Stats:
-    per_graph = store.query(
+    per_graph = store.select(
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     )
-    per_class = store.query(
+    per_class = store.select(
         f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF}type> ?c . FILTER(isIRI(?c)) }} "
         "GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
-    assert isinstance(per_graph, Solutions) and isinstance(per_class, Solutions)
     return Stats(
-        [(g.value, int(n.value)) for g, n in per_graph.rows],  # type: ignore[union-attr]
-        [(c.value, int(n.value)) for c, n in per_class.rows],  # type: ignore[union-attr]
+        [(row["g"], row["n"]) for row in per_graph], [(row["c"], row["n"]) for row in per_class]
     )
 
 
@@ -78,18 +76,15 @@ class Provenance:
 def provenance(store: Store) -> Provenance:
     from kg.queries import get
 
-    result = get("claims-with-sources").run(store)
-    assert isinstance(result, Solutions)
+    query = get("claims-with-sources")
     per_class: dict[str, list[int]] = {}
     claims: dict[str, bool] = {}
-    for claim, cls, sourced in result.rows:
-        assert isinstance(claim, ox.NamedNode) and isinstance(cls, ox.NamedNode)
-        assert isinstance(sourced, ox.Literal)
-        ok = sourced.value == "true"
-        counts = per_class.setdefault(cls.value, [0, 0])
+    for row in store.select(query.text, query.bindings()):
+        ok = row["sourced"]
+        counts = per_class.setdefault(row["class"], [0, 0])
         counts[0] += 1
         counts[1] += ok
-        claims[claim.value] = ok
+        claims[row["claim"]] = ok
     return Provenance(
         [(c, n, k) for c, (n, k) in sorted(per_class.items())],
         len(claims),
@@ -110,7 +105,6 @@ def export(store: Store, fmt: str, out: IO[str], graph: str | None = None) -> in
     elif fmt in ("nq", "trig"):
         out.write(serialize_rdf(quads, fmt))
     else:
-        assert fmt in RDF_FORMATS
         out.write(serialize_rdf(sorted({q.triple for q in quads}, key=str), fmt))
     return len(quads)
 

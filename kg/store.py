@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -28,6 +29,7 @@ from kg.core.results import Boolean, Result, Solutions, Triples
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
+R = TypeVar("R", Solutions, Boolean, Triples)
 
 ENV_VAR = "IODM_STORE"
 
@@ -79,6 +81,18 @@ class Store(ABC):
         """
         return self._query(bind_parameters(sparql, bindings) if bindings else sparql)
 
+    def select(self, sparql: str, bindings: Bindings | None = None) -> Solutions:
+        """Run a SELECT query (see :meth:`query`); a QueryError for any other form."""
+        return _expect(Solutions, self.query(sparql, bindings))
+
+    def construct(self, sparql: str, bindings: Bindings | None = None) -> Triples:
+        """Run a CONSTRUCT or DESCRIBE query (see :meth:`query`); a QueryError for any other."""
+        return _expect(Triples, self.query(sparql, bindings))
+
+    def ask(self, sparql: str, bindings: Bindings | None = None) -> bool:
+        """Run an ASK query (see :meth:`query`); a QueryError for any other form."""
+        return bool(_expect(Boolean, self.query(sparql, bindings)))
+
     @abstractmethod
     def _query(self, sparql: str) -> Result:
         """Run a query as it is."""
@@ -94,15 +108,13 @@ class Store(ABC):
         self.update(_replace_request(graphs, drop))
 
     def named_graphs(self) -> list[str]:
-        result = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        assert isinstance(result, Solutions)
+        result = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return sorted(g.value for (g,) in result.rows if isinstance(g, ox.NamedNode))
 
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad of one named graph, or of all named graphs."""
         bindings = {"g": ox.NamedNode(graph)} if graph else None
-        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings)
-        assert isinstance(result, Solutions)
+        result = self.select("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings)
         g_node = ox.NamedNode(graph) if graph else None
         for s, p, o, g in result.rows:
             yield ox.Quad(s, p, o, g or g_node)  # type: ignore[arg-type]
@@ -120,6 +132,12 @@ class Store(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.descriptor}>"
+
+
+def _expect(form: type[R], result: Result) -> R:
+    if not isinstance(result, form):
+        raise QueryError(f"the query must be {form.form}, not {result.form}")
+    return result
 
 
 def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str]) -> str:
@@ -363,9 +381,7 @@ class SparqlStore(Store):
         rows (Virtuoso's ResultSetMaxRows) would otherwise cut the copy short without a word."""
         quads = list(super().quads(graph))
         pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
-        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
-        assert isinstance(result, Solutions)
-        (n,) = result.rows[0]
+        (n,) = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows[0]
         expected = int(n.value) if isinstance(n, ox.Literal) else 0
         if len(quads) != expected:
             raise StoreError(

@@ -7,7 +7,7 @@ import pytest
 
 from kg.core.errors import QueryError, StoreError
 from kg.core.namespaces import XSD
-from kg.core.results import Boolean, Solutions, Triples
+from kg.core.results import Boolean, Solutions
 from kg.store import SparqlStore, Store
 
 EX = "https://example.org/compliance/"
@@ -36,9 +36,7 @@ def store(any_store: Store) -> Store:
 
 
 def select(store: Store, query: str, bindings=None) -> list[tuple]:  # type: ignore[no-untyped-def]
-    result = store.query(query, bindings)
-    assert isinstance(result, Solutions)
-    return sorted((tuple(r.values()) for r in result), key=repr)
+    return sorted((tuple(r.values()) for r in store.select(query, bindings)), key=repr)
 
 
 def test_named_graphs_are_the_graphs_written(store: Store) -> None:
@@ -76,9 +74,29 @@ def test_strings_round_trip(store: Store) -> None:
 
 def test_ask_and_construct(store: Store) -> None:
     assert store.query(f"ASK {{ ?s <{EX}knows> ?o }}") == Boolean(True)
-    result = store.query(f"CONSTRUCT {{ ?o <{EX}knownBy> ?s }} WHERE {{ ?s <{EX}knows> ?o }}")
-    assert isinstance(result, Triples)
+    assert store.ask(f"ASK {{ ?s <{EX}knows> ?o }}") is True
+    assert store.ask("ASK { ?s ?p ?who }", {"who": ox.NamedNode(EX + "nobody")}) is False
+    construct = f"CONSTRUCT {{ ?o <{EX}knownBy> ?s }} WHERE {{ ?s <{EX}knows> ?o }}"
+    result = store.construct(construct)
+    assert result == store.query(construct)
     assert list(result) == [t("alice", "knownBy", ox.NamedNode(EX + "bob"))]
+    described = store.construct("DESCRIBE ?s WHERE { ?s ?p ?o }", {"s": ox.NamedNode(EX + "bob")})
+    assert set(described) >= set(DATA[GRAPH_B])
+
+
+@pytest.mark.parametrize(
+    ("method", "query", "form"),
+    [
+        ("select", "ASK { ?s ?p ?o }", "ASK"),
+        ("construct", "SELECT * WHERE { ?s ?p ?o }", "SELECT"),
+        ("ask", "CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT or DESCRIBE"),
+    ],
+)
+def test_a_query_of_another_form_is_a_query_error(
+    store: Store, method: str, query: str, form: str
+) -> None:
+    with pytest.raises(QueryError, match=f"the query must be .*, not {form}$"):
+        getattr(store, method)(query)
 
 
 def test_replace_graphs_replaces_only_those(store: Store) -> None:
