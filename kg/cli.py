@@ -77,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--sparql", metavar="FILE", help="run SPARQL from FILE, or - for standard input")
     c.add_argument(
-        "--format", choices=("table", "csv", "tsv", "json", "ttl", "nt", "jsonld"), default="table"
+        "--format",
+        choices=("table", "csv", "tsv", "json", "xml", "ttl", "nt", "jsonld"),
+        default="table",
     )
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
     c.set_defaults(func=cmd_query)
@@ -244,23 +246,22 @@ def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
 
     allowed = GRAPH_FORMATS if isinstance(result, Triples) else SELECT_FORMATS
     if fmt not in allowed:
-        kind = "CONSTRUCT/DESCRIBE" if isinstance(result, Triples) else "SELECT/ASK"
         raise UsageError(
-            f"--format {fmt} does not fit a {kind} result", f"use one of {', '.join(allowed)}"
+            f"--format {fmt} does not fit the result of a {result.form} query",
+            f"use one of {', '.join(allowed)}",
         )
-    return result.serialize(fmt)
+    text = result.serialize(fmt)
+    return text if text.endswith("\n") else text + "\n"  # pyoxigraph ends JSON and XML without
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from kg.core.results import Solutions
     from kg.queries import library
 
     failed = 0
     with _open(args) as store:
         checks = [q for q in library().values() if q.group == "checks"]
         for q in checks:
-            result = q.run(store)
-            assert isinstance(result, Solutions), f"{q.id} must be a SELECT query"
+            result = store.select(q.text, q.bindings())
             if len(result):
                 failed += 1
                 print(f"FAIL {q.id}: {q.title} ({len(result)} rows)")

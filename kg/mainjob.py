@@ -24,7 +24,6 @@ What to try next (after `source .venv/bin/activate`, or call .venv/bin/iodm):
 
 
 def run(store: Store, out: TextIO = sys.stdout) -> int:
-    from kg.core.results import Solutions, Triples
     from kg.pipeline.build import build, split, stored_sources
     from kg.pipeline.load import Progress
     from kg.pipeline.reason import check
@@ -62,19 +61,16 @@ def run(store: Store, out: TextIO = sys.stdout) -> int:
     for q in library().values():
         if q.group != "cq":
             continue
-        result = q.run(store)
+        result = store.select(q.text, q.bindings()).readable()  # competency questions SELECT
         say(f"\n[{q.id}] {q.question}")
         if q.params:
             say("   with " + ", ".join(f"{p.name}={p.default}" for p in q.params))
-        if isinstance(result, Solutions):
-            result = result.readable()
-        if isinstance(result, Solutions) and len(result) > MAX_ROWS:
-            say(result.head(MAX_ROWS).serialize("table").rstrip())
-            say(f"… {len(result) - MAX_ROWS} more rows: iodm query {q.id}")
-        elif isinstance(result, Solutions | Triples) and not len(result):
+        if not len(result):
             say("   (no rows in this graph)")
         else:
-            say(result.serialize("table").rstrip())
+            say(result.head(MAX_ROWS).serialize("table").rstrip())
+            if len(result) > MAX_ROWS:
+                say(f"… {len(result) - MAX_ROWS} more rows: iodm query {q.id}")
 
     say(f"\ndone in {time.perf_counter() - started:.1f} s.\n")
     say(NEXT_STEPS.rstrip())

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import rdflib
 
@@ -131,14 +132,19 @@ def test_query_formats_and_errors(store: str, tmp_path: Path, capsys) -> None:  
         capsys, "--store", store, "query", "cq3-decision-factors", "--format", "json", "-o", target
     )
     assert len(json.loads(target.read_text())["results"]["bindings"]) == 9
+    assert target.read_text().endswith("}\n")  # a line of text, though pyoxigraph ends none
+    code, out, _ = iodm(
+        capsys, "--store", store, "query", "cq3-decision-factors", "--format", "xml"
+    )
+    parsed = ox.parse_query_results(out, format=ox.QueryResultsFormat.XML)
+    assert code == EXIT_OK and isinstance(parsed, ox.QuerySolutions) and len(list(parsed)) == 9
     adhoc = tmp_path / "q.rq"
     adhoc.write_text("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", encoding="utf-8")
     code, out, _ = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "nt")
     assert code == EXIT_OK and len(out.strip().splitlines()) == 3
-    assert (
-        iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "csv")[0]
-        == EXIT_USAGE
-    )
+    code, _, err = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "csv")
+    assert code == EXIT_USAGE
+    assert "--format csv does not fit the result of a CONSTRUCT or DESCRIBE query" in err
     assert iodm(capsys, "--store", store, "query", "no-such-query")[0] == EXIT_USAGE
     code, _, err = iodm(capsys, "--store", store, "query", "cq5-long-tenure", "-p", "minYears=lots")
     assert code == EXIT_USAGE and "minYears" in err
