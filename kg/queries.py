@@ -11,6 +11,22 @@ The header is a block of ``#+ key: value`` lines at the top of the file::
 ``param`` may repeat: ``NAME TYPE [= DEFAULT] | description``, TYPE being ``xsd:…`` for a literal
 or ``iri`` for a resource. Values are bound by the engine (see :mod:`kg.store`), never pasted
 into the query text. Queries run with the default graph as the union of all named graphs.
+
+Rules (``queries/derive/``, ``queries/rules/``, run by :mod:`kg.rules`) say more::
+
+    #+ stage: 1
+    #+ factor: factor/place-in-io-hierarchy
+    #+ pole: iodm:Conciliation
+    #+ passage: passage/section-place-in-io-hierarchy passage/footnote-41
+    #+ label: Heads of field presences
+
+``stage`` orders the rules of a folder (a whole number; rules of one stage run by id).
+``factor`` and ``pole`` are the decision factor and the pole of the spectrum a lean rule states;
+the query reads them as ``?factor`` and ``?pole``, bound from the header like parameters, so the
+header is the one place that says them. ``passage`` (may repeat; several per line) names the
+passages of the paper a rule encodes, ``label`` what pulls, in a few words (for figures). A
+resource is written as a prefixed name (``iodm:Conciliation``), as ``<IRI>``, or as IODM prints
+its instances, ``kind/slug`` (for ``https://w3id.org/iodm/id/kind/slug``).
 """
 
 from __future__ import annotations
@@ -24,9 +40,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.core.errors import Location, ParseError, UsageError
-from kg.core.namespaces import XSD, expand
+from kg.core.namespaces import ID, XSD, expand, iodm
 from kg.core.resources import queries_dir
-from kg.core.results import Result
+from kg.core.results import Result, Solutions, Triples
 from kg.core.terms import Term, well_formed
 
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
@@ -34,8 +50,12 @@ _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>iri|xsd:[A-Za-z]+)"
     r"(?:\s*=\s*(?P<default>[^|]*?))?\s*(?:\|\s*(?P<doc>.*))?$"
 )
+_INSTANCE = re.compile(r"^[a-z][a-z0-9-]*/[^\s/<>]+$")  # kind/slug, as shorten() prints it
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]+$")
 REQUIRED = ("id", "title", "question", "returns")
-KNOWN = {*REQUIRED, "param", "explain", "scope"}
+KNOWN = {*REQUIRED, "param", "explain", "scope", "stage", "factor", "pole", "passage", "label"}
+#: The poles a lean rule may pull toward.
+POLES = (iodm.Conciliation, iodm.Confrontation)
 
 
 @dataclass(frozen=True)
@@ -75,7 +95,12 @@ class NamedQuery:
     path: Path
     params: tuple[Param, ...] = ()
     explain: str = ""  # a message template filled from each row, for diagnostic queries
-    group: str = field(default="")  # the folder: cq, checks, rules, diagnose
+    group: str = field(default="")  # the folder: cq, checks, rules, derive, diagnose
+    stage: int | None = None  # the order of a rule in its folder
+    factor: str | None = None  # IRI of the factor a lean rule states, bound as ?factor
+    pole: str | None = None  # IRI of the pole it pulls toward, bound as ?pole
+    passages: tuple[str, ...] = ()  # IRIs of the passages of the paper a rule encodes
+    label: str = ""  # what pulls, in a few words
     #: for checks: "curated" when the check is about the curated graph and runs only on builds
     #: that include it; empty when it holds for any data
     scope: str = ""
@@ -100,16 +125,42 @@ class NamedQuery:
                     f"add -p {p.name}=VALUE",
                 )
             bound[p.name] = p.term(raw)
+        for name, iri in (("factor", self.factor), ("pole", self.pole)):
+            if iri is not None:
+                bound[name] = ox.NamedNode(iri)
         return bound
 
     def run(self, store, params: Mapping[str, str] | None = None) -> Result:  # type: ignore[no-untyped-def]
         return store.query(self.text, self.bindings(params))
+
+    def select(self, store, params: Mapping[str, str] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
+        """The rows of a SELECT query; a query of another form is a defect of its file."""
+        result = self.run(store, params)
+        if not isinstance(result, Solutions):
+            raise self.wrong_form("a SELECT query")
+        return result
+
+    def construct(self, store, params: Mapping[str, str] | None = None) -> Triples:  # type: ignore[no-untyped-def]
+        """The triples of a CONSTRUCT query; a query of another form is a defect of its file."""
+        result = self.run(store, params)
+        if not isinstance(result, Triples):
+            raise self.wrong_form("a CONSTRUCT query")
+        return result
+
+    def wrong_form(self, expected: str) -> ParseError:
+        return ParseError(
+            Location(str(self.path)),
+            f"query {self.id} must be {expected}",
+            f"IODM runs the queries of queries/{self.group}/ as such" if self.group else None,
+        )
 
 
 def parse_query_file(path: Path, group: str = "") -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     meta: dict[str, str] = {}
     params: list[Param] = []
+    passages: list[str] = []
+    values: dict[str, str | int] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             if line.strip() and not line.startswith("#"):
@@ -132,6 +183,10 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
                     "write: NAME TYPE [= DEFAULT] | description (TYPE: iri or xsd:…)",
                 )
             params.append(Param(pm["name"], pm["type"], pm["default"], pm["doc"] or ""))
+        elif key == "passage":
+            passages += [_resource(path, lineno, name) for name in value.replace(",", " ").split()]
+        elif key in ("stage", "factor", "pole"):
+            values[key] = _rule_value(path, lineno, key, value)
         else:
             meta[key] = value
     missing = [k for k in REQUIRED if not meta.get(k)]
@@ -143,6 +198,14 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
         raise ParseError(
             Location(str(path), 1, 1), f"unknown scope {meta['scope']!r}", "the one scope: curated"
         )
+    clash = sorted({"factor", "pole"} & set(values) & {p.name for p in params})
+    if clash:
+        raise ParseError(
+            Location(str(path), 1, 1),
+            f"{', '.join(clash)} is both a header and a parameter",
+            "the header binds it: drop the parameter",
+        )
+    stage, factor, pole = values.get("stage"), values.get("factor"), values.get("pole")
     return NamedQuery(
         id=meta["id"],
         title=meta["title"],
@@ -154,7 +217,53 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
         explain=meta.get("explain", ""),
         group=group,
         scope=meta.get("scope", ""),
+        stage=stage if isinstance(stage, int) else None,
+        factor=factor if isinstance(factor, str) else None,
+        pole=pole if isinstance(pole, str) else None,
+        passages=tuple(passages),
+        label=meta.get("label", ""),
     )
+
+
+def _rule_value(path: Path, lineno: int, key: str, value: str) -> str | int:
+    """The value of a ``stage``, ``factor`` or ``pole`` header line, checked."""
+    where = Location(str(path), lineno, 1)
+    if key == "stage":
+        if not value.isdigit():
+            raise ParseError(
+                where, f"stage {value!r} is not a whole number", "write e.g. #+ stage: 2"
+            )
+        return int(value)
+    iri = _resource(path, lineno, value)
+    if key == "pole" and iri not in POLES:
+        raise ParseError(
+            where, f"pole {value!r} is neither iodm:Conciliation nor iodm:Confrontation"
+        )
+    return iri
+
+
+def _resource(path: Path, lineno: int, name: str) -> str:
+    """The IRI of a resource named in a header: ``kind/slug``, a prefixed name or ``<IRI>``.
+
+    >>> _resource(Path("q.rq"), 1, "factor/place-in-io-hierarchy")
+    'https://w3id.org/iodm/id/factor/place-in-io-hierarchy'
+    >>> _resource(Path("q.rq"), 3, "nonsense")
+    Traceback (most recent call last):
+    ...
+    kg.core.errors.ParseError: q.rq:3:1: 'nonsense' names no resource
+      hint: write kind/slug (e.g. passage/footnote-41), a prefixed name or <IRI>
+    """
+    if _INSTANCE.match(name):
+        return ID + name
+    iri = expand(name)
+    known = iri != name or name.startswith(("http://", "https://"))  # else: an unknown prefix
+    if not (known and _ABSOLUTE.match(iri)):
+        raise ParseError(
+            Location(str(path), lineno, 1),
+            f"{name!r} names no resource",
+            "write kind/slug (e.g. passage/footnote-41), a prefixed name or <IRI>",
+        )
+    return iri
 
 
 @cache

@@ -1,15 +1,17 @@
-"""CQ1 two ways: the named SPARQL query ``cq1-distance-from-capital`` and the network view, and
-whether they agree (``iodm distances``)."""
+"""CQ1, distances from the host capital: the rows of the named query ``cq1-distance-from-capital``,
+which reads what the build derived (``kg.pipeline.derive``). ``iodm distances`` prints them and
+the ``distances`` figure draws them: one source for both.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from kg.analysis.network import DistanceRow, presences
-from kg.core.results import Solutions, render_table
+from kg.analysis.network import presences
+from kg.core.results import render_table
 from kg.queries import get
 from kg.store import Store
 
@@ -19,14 +21,27 @@ if TYPE_CHECKING:
 QUERY = "cq1-distance-from-capital"
 
 
-def from_sparql(store: Store) -> list[DistanceRow]:
-    """CQ1's rows as :class:`DistanceRow` (the named query, run on the store)."""
-    result = get(QUERY).run(store)
-    assert isinstance(result, Solutions)
-    rows = []
-    for r in result:
+@dataclass(frozen=True)
+class DistanceRow:
+    """One answer row of CQ1: a post, where it is, its host state and capital, the distance, the
+    reporting steps to the nearest post that deals with the capital authorities, and whether it
+    sits outside the host state."""
+
+    post: str
+    station: str | None
+    host_state: str | None
+    capital: str | None
+    km: Decimal | None
+    steps: int | None
+    outside: bool | None
+
+
+def rows(store: Store) -> list[DistanceRow]:
+    """CQ1's rows, in its order (farthest first)."""
+    found = []
+    for r in get(QUERY).select(store):
         km = r["distanceKm"]
-        rows.append(
+        found.append(
             DistanceRow(
                 post=r["post"],
                 station=r["dutyStation"],
@@ -37,30 +52,7 @@ def from_sparql(store: Store) -> list[DistanceRow]:
                 outside=r["outsideHostState"],
             )
         )
-    return rows
-
-
-@dataclass
-class Comparison:
-    """The SPARQL rows, the network rows, and the rows only one of them has."""
-
-    sparql: list[DistanceRow]
-    network: list[DistanceRow]
-    only_sparql: list[DistanceRow] = field(default_factory=list)
-    only_network: list[DistanceRow] = field(default_factory=list)
-
-    @property
-    def agree(self) -> bool:
-        return not self.only_sparql and not self.only_network
-
-
-def compare(store: Store, graph: nx.MultiDiGraph) -> Comparison:
-    """Both answers, compared as sets of rows."""
-    from kg.analysis.network import distances
-
-    sparql, network = from_sparql(store), distances(graph)
-    a, b = set(sparql), set(network)
-    return Comparison(sparql, network, sorted(a - b, key=str), sorted(b - a, key=str))
+    return found
 
 
 def for_mission(rows: list[DistanceRow], graph: nx.MultiDiGraph, mission: str) -> list[DistanceRow]:

@@ -20,7 +20,7 @@ from kg.analysis.network import has_class, presences, targets
 from kg.analysis.profile import CONFRONTATION, Profiler
 from kg.analysis.rules import derive
 from kg.core.namespaces import GRAPH
-from kg.core.results import Solutions, render_table
+from kg.core.results import render_table
 from kg.queries import get
 from kg.store import Store, copy_in_memory
 
@@ -137,9 +137,7 @@ def table(store: Store) -> EvidenceTable:
 
     scratch = copy_in_memory(store)
     graph = build(scratch)
-    result = get("responses-by-respondent").run(scratch)
-    assert isinstance(result, Solutions)
-    rows = list(result)
+    rows = list(get("responses-by-respondent").select(scratch))
     profilers: dict[str | None, Profiler] = {}
 
     def profiler(date: str | None) -> Profiler:

@@ -12,6 +12,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
+from kg.core.errors import QueryError
 from kg.core.namespaces import shorten
 from kg.core.results import Solutions
 from kg.store import Store
@@ -38,7 +39,8 @@ KINDS = (
 
 def select(store: Store, sparql: str) -> Solutions:
     result = store.query(PREFIXES + sparql)
-    assert isinstance(result, Solutions)
+    if not isinstance(result, Solutions):
+        raise QueryError("the analysis asked a SELECT query for something other than rows")
     return result
 
 
@@ -56,7 +58,8 @@ def labels(store: Store) -> dict[str, str]:
     )
     found: dict[str, tuple[int, int, str]] = {}
     for s, label, rank in rows.rows:
-        assert isinstance(label, ox.Literal)
+        if not isinstance(label, ox.Literal):
+            continue  # a label that is not text names nothing
         english = 0 if label.language in (None, "en") else 1
         key = (int(value(rank)), english, label.value)
         if value(s) and (value(s) not in found or key < found[value(s)]):

@@ -282,9 +282,9 @@ def factor_map(ctx: Context) -> Figure:
         text = names.get(value(subject), shorten(value(subject)))
         if (text, False) not in items[(value(factor_term), side)]:
             items[(value(factor_term), side)].append((text, False))
-    for _rule, factor_iri, pole, statement in rule_leans():
+    for _rule, factor_iri, pole, pulls in rule_leans():
         side = CONFRONTATION if pole == iodm.Confrontation else CONCILIATION
-        items[(factor_iri, side)].append((statement.split(":")[0].split(" pulls")[0], True))
+        items[(factor_iri, side)].append((pulls, True))
     categories = sorted(
         {f.category for f in found.values()},
         key=lambda c: min(f.notation for f in found.values() if f.category == c),
@@ -602,11 +602,11 @@ def _tree_layout(
 
 def distances(ctx: Context) -> Figure:
     from kg.analysis.distances import for_mission
+    from kg.analysis.distances import rows as cq1_rows
     from kg.analysis.network import build
-    from kg.analysis.network import distances as rows_of
 
     graph = build(ctx.store)
-    rows = rows_of(graph)
+    rows = cq1_rows(ctx.store)
     title = "Posts by distance from the host capital"
     if ctx.mission:
         mission = _mission(ctx, graph)

@@ -4,19 +4,18 @@ Edges are the reporting lines (``org:reportsTo``), unit membership (``org:postIn
 ``org:subOrganizationOf``, ``org:unitOf``, ``iodm:deployedBy``), post holdings, interlocutor ties
 (``iodm:interlocutor``), institutional relations with other IO entities (one edge per
 ``iodm:InstitutionalRelation``, from ``iodm:linksUnit`` to ``iodm:linksToEntity``) and the
-geography the distances need (duty stations, sites, host states, capitals). The view exports to
-GraphML and GEXF for Gephi, and answers CQ1 (distances from the host capital) on its own, by
-graph search and the haversine formula; :func:`kg.analysis.distances.compare` checks that the
-answer equals the named SPARQL query's.
+geography (duty stations, sites, host states, capitals). A post's node carries what the build
+derives for it and CQ1 reads (``distanceKm``, to the nearest host capital, and
+``reportingSteps``, to a capital liaison post), and the types the build derives (such as
+``iodm:CapitalLiaisonPost``). The view exports to GraphML and GEXF for Gephi.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,8 +23,6 @@ from kg.analysis.facts import labels, value
 from kg.core.errors import UsageError
 from kg.core.files import write_bytes
 from kg.core.namespaces import shorten
-from kg.core.results import Solutions
-from kg.pipeline.derive import haversine_km
 from kg.queries import get
 from kg.store import Store
 
@@ -51,17 +48,23 @@ def build(store: Store) -> nx.MultiDiGraph:
     """The network view of everything in ``store``."""
     import networkx as nx
 
-    nodes = get("network-nodes").run(store)
-    edges = get("network-edges").run(store)
-    assert isinstance(nodes, Solutions) and isinstance(edges, Solutions)
+    nodes = get("network-nodes").select(store)
+    edges = get("network-edges").select(store)
     names = labels(store)
     graph = nx.MultiDiGraph()
     classes: dict[str, set[str]] = {}
     coords: dict[str, tuple[float, float]] = {}
-    for term, cls, _label, lat, long in nodes.rows:
-        classes.setdefault(value(term), set()).add(shorten(value(cls)))
+    derived: dict[str, dict[str, float]] = {}  # what the build derived for a post (CQ1)
+    for term, cls, _label, lat, long, km, steps in nodes.rows:
+        node = value(term)
+        classes.setdefault(node, set()).add(shorten(value(cls)))
         if lat is not None and long is not None:
-            coords[value(term)] = (float(value(lat)), float(value(long)))
+            coords[node] = (float(value(lat)), float(value(long)))
+        facts = derived.setdefault(node, {})
+        if km is not None:  # to the nearest host capital, when a post has several
+            facts["distanceKm"] = min(float(value(km)), facts.get("distanceKm", math.inf))
+        if steps is not None:
+            facts["reportingSteps"] = int(value(steps))
     for node, found in classes.items():
         kind = next((k for k, c in _KINDS if c in found), "resource")
         attrs: dict[str, Any] = {
@@ -71,7 +74,7 @@ def build(store: Store) -> nx.MultiDiGraph:
         }
         if node in coords:
             attrs["lat"], attrs["long"] = coords[node]
-        graph.add_node(node, **attrs)
+        graph.add_node(node, **attrs, **derived.get(node, {}))
     for source, relation, target, via, kind_label, start, end in edges.rows:
         s, t, rel = value(source), value(target), value(relation)
         for n in (s, t):
@@ -151,102 +154,6 @@ def export(graph: nx.MultiDiGraph, fmt: str, path: Path) -> None:
         nx.write_gexf(graph, buffer)
     data = buffer.getvalue()
     write_bytes(path, data)
-
-
-# --- CQ1 by graph search -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DistanceRow:
-    """One answer row of CQ1: a post, where it is, its host state and capital, the distance, the
-    reporting steps to the nearest post that deals with the capital authorities, and whether it
-    sits outside the host state."""
-
-    post: str
-    station: str | None
-    host_state: str | None
-    capital: str | None
-    km: Decimal | None
-    steps: int | None
-    outside: bool | None
-
-
-def distances(graph: nx.MultiDiGraph) -> list[DistanceRow]:
-    """CQ1 answered on the network view (same criteria as ``cq1-distance-from-capital``)."""
-    liaisons = {p for p in _posts(graph) if _is_liaison(graph, p)}
-    rows: list[DistanceRow] = []
-    for post in _posts(graph):
-        steps = _steps(graph, post, liaisons)
-        stations: list[str | None] = [*targets(graph, post, "hasDutyStation")] or [None]
-        hosts = [(p, h) for p in presences(graph, post) for h in targets(graph, p, "hostState")]
-        for station in stations:
-            station_states: list[str | None] = [None]
-            if station:
-                station_states = [*targets(graph, station, "locatedIn")] or [None]
-            for station_state in station_states:
-                if not hosts:
-                    outside = True if station else None
-                    rows.append(DistanceRow(post, station, None, None, None, steps, outside))
-                    continue
-                for _presence, host in hosts:
-                    outside = station_state is not None and station_state != host
-                    capitals: list[str | None] = [*targets(graph, host, "hasCapital")] or [None]
-                    for capital in capitals:
-                        km = _km(graph, station, capital)
-                        rows.append(DistanceRow(post, station, host, capital, km, steps, outside))
-    return sorted(set(rows), key=_order)
-
-
-def _order(row: DistanceRow) -> tuple[Any, ...]:
-    return (row.km is None, -(row.km or 0), row.post, row.host_state or "")
-
-
-def _posts(graph: nx.MultiDiGraph) -> list[str]:
-    return sorted(n for n in graph if has_class(graph, n, "iodm:Post"))
-
-
-def _is_liaison(graph: nx.MultiDiGraph, post: str) -> bool:
-    if has_class(graph, post, "iodm:CapitalLiaisonPost"):
-        return True
-    for station in targets(graph, post, "hasDutyStation"):
-        for unit in targets(graph, post, "postIn"):
-            for presence in ancestors(graph, [unit]):
-                if not has_class(graph, presence, "iodm:FieldPresence"):
-                    continue
-                for state in targets(graph, presence, "hostState"):
-                    if station not in targets(graph, state, "hasCapital"):
-                        continue
-                    partners = targets(graph, post, "interlocutor") + targets(
-                        graph, unit, "interlocutor"
-                    )
-                    if any(state in targets(graph, a, "authorityOf") for a in partners):
-                        return True
-    return False
-
-
-def _steps(graph: nx.MultiDiGraph, post: str, liaisons: set[str]) -> int | None:
-    """Reporting steps (org:reportsTo hops) to the nearest liaison post, by breadth-first search."""
-    depth = {post: 0}
-    queue = deque([post])
-    while queue:
-        current = queue.popleft()
-        if current in liaisons:
-            return depth[current]
-        for boss in targets(graph, current, "reportsTo"):
-            if boss not in depth:
-                depth[boss] = depth[current] + 1
-                queue.append(boss)
-    return None
-
-
-def _km(graph: nx.MultiDiGraph, station: str | None, capital: str | None) -> Decimal | None:
-    if station is None or capital is None:
-        return None
-    a, b = graph.nodes[station], graph.nodes[capital]
-    if "lat" not in a or "lat" not in b:
-        return None
-    km = haversine_km(a["lat"], a["long"], b["lat"], b["long"])
-    return Decimal(km).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
 
 
 def neighbourhood(graph: nx.MultiDiGraph, mission: str) -> nx.MultiDiGraph:

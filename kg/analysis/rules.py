@@ -1,8 +1,8 @@
 """Run the predisposition rules of ``queries/rules/`` (SPARQL CONSTRUCT, one per factor or lean the
 paper states, or per way a factor reaches an official, post or unit).
 
-The rules run in stages on an in-memory copy of the graph, each stage seeing what the earlier
-ones derived:
+The rules run through :mod:`kg.rules` on an in-memory copy of the graph, in the order of their
+``stage`` headers, each stage seeing what the earlier ones derived:
 
 1. ``lean-*``: leans the paper states, derived from the structure of the graph (a post heads a
    field presence, sits in the capital, works with security forces, …);
@@ -11,6 +11,9 @@ ones derived:
 3. ``applies-directly``, ``applies-through-unit-function`` and any other rule: recorded
    observations apply to their subject, and to units of the function they were recorded for;
 4. ``applies-through-post-holding``: officials share what applies to the posts they hold.
+
+A lean rule's headers say the factor and the pole it states (``factor``, ``pole``) and what
+pulls, in a few words (``label``); every rule's ``passage`` header names the passages it encodes.
 
 Every derived observation is an ``iodm:FactorObservation`` minted under :data:`DERIVED`, with the
 factor, the subject (``iodm:observedFor``), the pole, the passages (``dcterms:source``), what it
@@ -28,8 +31,8 @@ import pyoxigraph as ox
 
 from kg.core.errors import UsageError
 from kg.core.namespaces import GRAPH, ID
-from kg.core.results import Triples
-from kg.queries import NamedQuery, library
+from kg.queries import NamedQuery
+from kg.rules import ruleset, run
 from kg.store import OxigraphStore, Store, copy_in_memory
 
 #: Where the rules mint the IRIs of derived observations: ``DERIVED + rule id + "/" + hash``.
@@ -37,29 +40,20 @@ DERIVED = ID + "derived/"
 #: The named graph the derived observations go to, in the in-memory copy only.
 ANALYSIS_GRAPH = GRAPH + "analysis"
 
-_LATER = {
-    "applies-through-unit-membership": 2,
-    "applies-directly": 3,
-    "applies-through-unit-function": 3,
-    "applies-through-post-holding": 4,
-}
-
-
-def stage(rule_id: str) -> int:
-    """The stage a rule runs in (see the module docs); a rule a researcher adds runs in stage 3.
-
-    >>> [stage(r) for r in ("lean-x", "applies-through-unit-membership", "my-rule")]
-    [1, 2, 3]
-    """
-    if rule_id.startswith("lean-"):
-        return 1
-    return _LATER.get(rule_id, 3)
-
 
 def rules() -> list[NamedQuery]:
     """The rules, in the order they run."""
-    found = [q for q in library().values() if q.group == "rules"]
-    return sorted(found, key=lambda q: (stage(q.id), q.id))
+    return ruleset("rules")
+
+
+def rule_leans() -> list[tuple[str, str, str, str]]:
+    """(rule id, factor IRI, pole IRI, what pulls) of every rule whose headers state a general
+    lean the paper states: a factor pulling toward a pole."""
+    return [
+        (r.id, r.factor, r.pole, r.label or r.title)
+        for r in rules()
+        if r.factor is not None and r.pole is not None
+    ]
 
 
 def parse_date(raw: str | None) -> str | None:
@@ -119,22 +113,14 @@ def derive(
         if in_place and isinstance(store, OxigraphStore) and store.path is None
         else copy_in_memory(store)
     )
+    params = {"at": at or "any"}
+    if min_years is not None:
+        params["minYears"] = str(min_years)
     derivation = Derivation(scratch, at)
-    for rule in rules():
-        params: dict[str, str] = {"at": at or "any"} if _has(rule, "at") else {}
-        if min_years is not None and _has(rule, "minYears"):
-            params["minYears"] = str(min_years)
-        result = rule.run(scratch, params)
-        if not isinstance(result, Triples):
-            raise UsageError(f"rule {rule.id} must be a CONSTRUCT query", str(rule.path))
-        scratch.add(result.triples, ANALYSIS_GRAPH)
-        derivation.triples += result.triples
-        derivation.per_rule[rule.id] = len({t.subject for t in result.triples})
+    for rule_id, triples in run(scratch, rules(), ANALYSIS_GRAPH, params).items():
+        derivation.triples += triples
+        derivation.per_rule[rule_id] = len({t.subject for t in triples})
     return derivation
-
-
-def _has(rule: NamedQuery, name: str) -> bool:
-    return any(p.name == name for p in rule.params)
 
 
 def rule_of(observation: str) -> str | None:
@@ -148,22 +134,3 @@ def rule_of(observation: str) -> str | None:
     if not observation.startswith(DERIVED):
         return None
     return observation[len(DERIVED) :].split("/", 1)[0]
-
-
-def rule_leans() -> list[tuple[str, str, str, str]]:
-    """(rule id, factor IRI, pole IRI, statement) of every ``lean-*`` rule whose factor and pole
-    are constants of its CONSTRUCT template: the general leans the paper states."""
-    from kg.core.namespaces import IODM
-
-    found = []
-    for rule in rules():
-        if not rule.id.startswith("lean-"):
-            continue
-        template = rule.text.split("WHERE", 1)[0]
-        f = re.search(r"iodm:observedFactor\s+factor:([\w-]+)", template)
-        p = re.search(r"iodm:pullsToward\s+iodm:(Confrontation|Conciliation)", template)
-        label = re.search(r'rdfs:label\s+"([^"]+)"', template)
-        if f and p and label:
-            factor = ID + "factor/" + f.group(1)
-            found.append((rule.id, factor, IODM + p.group(1), label.group(1)))
-    return found

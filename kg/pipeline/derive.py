@@ -4,8 +4,9 @@ The named queries (``queries/cq``) must answer alike on every SPARQL engine, and
 evaluate property paths wrongly: Virtuoso 7.2 drops or repeats rows of ``(p|q)*``, of zero-length
 paths and of ``a/rdfs:subClassOf*`` once they are joined with other patterns (see
 ``docs/portable-queries.md``). So what those paths computed is derived once, here, on the
-embedded store whose paths are right, and the named queries read plain triples. In order, each
-step seeing the data, the ontologies and what the steps before derived:
+embedded store whose paths are right, and the named queries read plain triples. The rules of
+``queries/derive/`` run through :mod:`kg.rules`, in the order of their ``stage`` headers, each
+seeing the data, the ontologies and what the stages before derived:
 
 1. ``suborganization-links``: every direct link by a sub-property of
    ``org:transitiveSubOrganizationOf`` (``org:subOrganizationOf``, ``org:unitOf``,
@@ -29,10 +30,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 import pyoxigraph as ox
 
 from kg.core.namespaces import GRAPH, XSD, iodm
+from kg.core.results import Solutions
 
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
@@ -44,14 +47,8 @@ DERIVED_ONLY = (
     iodm.reportingStepsToCapitalLiaison,
     iodm.distanceToHostCapitalKm,
 )
-#: Steps 1–5: CONSTRUCT queries whose triples the later steps see.
-ENTAILMENTS = (
-    "suborganization-links",
-    "suborganization-closure",
-    "type-closure",
-    "field-presence-membership",
-    "capital-liaison-posts",
-)
+#: The graph the triples to derive from are in, in the scratch store only.
+_GIVEN = GRAPH + "given"
 
 
 def haversine_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
@@ -68,40 +65,28 @@ def haversine_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """The derived triples for a data graph (ontology included), none of them in ``triples``."""
-    from kg.queries import get
+    from kg.rules import ruleset, run
+    from kg.store import OxigraphStore
 
-    store = ox.Store()
-    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    derived: list[ox.Triple] = []
-
-    def add(new: Iterable[ox.Triple]) -> None:
-        fresh = [t for t in dict.fromkeys(new) if ox.Quad(*t) not in store]
-        store.extend(ox.Quad(*t) for t in fresh)
-        derived.extend(fresh)
-
-    for query_id in ENTAILMENTS:
-        result = store.query(get(query_id).text)
-        assert isinstance(result, ox.QueryTriples)
-        add(result)
-    add(_reporting_steps(store.query(get("reporting-lines").text)))
-    add(_distances(store.query(get("post-host-capital").text)))
-    return derived
+    scratch = OxigraphStore()
+    scratch.add(triples, _GIVEN)
+    compute = {"reporting-lines": _reporting_steps, "post-host-capital": _distances}
+    added = run(scratch, ruleset("derive"), DERIVED_GRAPH, compute=compute)
+    return [t for rule_triples in added.values() for t in rule_triples]
 
 
-def _reporting_steps(rows: object) -> list[ox.Triple]:
+def _reporting_steps(rows: Solutions) -> list[ox.Triple]:
     """``iodm:reportingStepsToCapitalLiaison`` for each post whose reporting line reaches a
     capital liaison post: the length of the shortest ``org:reportsTo`` path to one."""
     import networkx as nx
 
-    assert isinstance(rows, ox.QuerySolutions)
     lines = nx.DiGraph()
     posts, liaisons = set(), set()
-    for row in rows:
-        post, superior = row["post"], row["superior"]
+    for post, superior, liaison in _columns(rows, "post", "superior", "liaison"):
         posts.add(post)
         if superior is not None:
             lines.add_edge(superior, post)  # reversed: search down from the liaison posts
-        if row["liaison"].value == "true":
+        if liaison is not None and liaison.value == "true":
             liaisons.add(post)
     if not liaisons:
         return []  # no post deals with the capital authorities: no steps to count
@@ -117,18 +102,22 @@ def _reporting_steps(rows: object) -> list[ox.Triple]:
     ]
 
 
-def _distances(rows: object) -> list[ox.Triple]:
+def _distances(rows: Solutions) -> list[ox.Triple]:
     """``iodm:distanceToHostCapitalKm`` for each post with coordinates for its duty station and
     its host capital, in canonical xsd:decimal (as Oxigraph stores it, so every backend agrees)."""
-    assert isinstance(rows, ox.QuerySolutions)
     distance = ox.NamedNode(iodm.distanceToHostCapitalKm)
     decimal = ox.NamedNode(XSD + "decimal")
     out = []
-    for row in rows:
-        coords = [
-            float(row[v].value) for v in ("stationLat", "stationLong", "capitalLat", "capitalLong")
-        ]
+    names = ("post", "stationLat", "stationLong", "capitalLat", "capitalLong")
+    for post, *places in _columns(rows, *names):
+        coords = [float(term.value) for term in places]
         km = Decimal(haversine_km(*coords)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
         lexical = format(km.normalize(), "f")
-        out.append(ox.Triple(row["post"], distance, ox.Literal(lexical, datatype=decimal)))
+        out.append(ox.Triple(post, distance, ox.Literal(lexical, datatype=decimal)))
     return out
+
+
+def _columns(rows: Solutions, *names: str) -> Iterable[tuple[Any, ...]]:
+    """The terms of some columns of each row, in the order named."""
+    at = [rows.variables.index(n) for n in names]
+    return (tuple(row[i] for i in at) for row in rows.rows)

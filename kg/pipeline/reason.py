@@ -18,8 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, ReasonerError
-from kg.core.namespaces import OWL, RDF, RDFS, shorten
-from kg.core.terms import from_rdflib, rdflib_graph, well_formed
+from kg.core.namespaces import GRAPH, OWL, RDF, RDFS, shorten
+from kg.core.terms import Term, from_rdflib, rdflib_graph, well_formed
 
 JAVA_ENV = "IODM_JAVA"
 
@@ -166,29 +166,31 @@ def _count_types(world) -> int:  # type: ignore[no-untyped-def]
 def explain(triples: Iterable[ox.Triple]) -> list[str]:
     """Run the diagnostic queries (``queries/diagnose/``) and fill in their messages."""
     from kg.queries import library
+    from kg.store import OxigraphStore
 
-    store = ox.Store()
-    store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+    store = OxigraphStore()
+    store.add(triples, GRAPH + "reasoned")
     messages = []
     for q in library().values():
         if q.group != "diagnose":
             continue
-        result = store.query(q.text)
-        assert isinstance(result, ox.QuerySolutions)
-        names = [v.value for v in result.variables]
-        for sol in result:
-            messages.append(q.explain.format(**{n: _words(sol[n]) for n in names}))
+        result = q.select(store)
+        for row in result.rows:
+            terms = dict(zip(result.variables, row, strict=True))
+            messages.append(q.explain.format(**{n: _words(t) for n, t in terms.items()}))
     return sorted(set(messages))
 
 
-def _words(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> str:
+def _words(term: Term | None) -> str:
     if term is None:
         return "?"
     if isinstance(term, ox.NamedNode):
         return shorten(term.value)
     if isinstance(term, ox.BlankNode):
         return "an anonymous class"
-    return f'"{term.value}"'
+    if isinstance(term, ox.Literal):
+        return f'"{term.value}"'
+    return str(term)
 
 
 def materialize(triples: Sequence[ox.Triple]) -> list[ox.Triple]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kg.analysis.distances import rows
 from kg.analysis.figures import NAMES, Context, draw, save
 
 TITLES = {
@@ -43,6 +44,26 @@ def test_curated_distances_figure_plots_the_posts_with_coordinates(curated, tmp_
     text = svg.read_text(encoding="utf-8")
     assert "the paper gives none" not in text
     assert "Eastern DRC" in text or "eastern DRC" in text
+
+
+def test_distances_figure_plots_the_rows_of_cq1(toy, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The figure and `iodm distances` show the same rows: one point per CQ1 row with a distance,
+    labelled with its km and reporting steps, one per post outside the host state without one."""
+    svg = tmp_path / "d.svg"
+    save(draw("distances", Context(toy)), svg)
+    text = svg.read_text(encoding="utf-8")
+    found = rows(toy)
+    measured = [r for r in found if r.km is not None]
+    assert measured
+    assert text.count(" km · ") == len(measured)
+    for r in measured:
+        steps = {None: "no reporting line", 0: "deals with them itself"}.get(
+            r.steps, f"{r.steps} step(s)"
+        )
+        assert f"{float(r.km or 0):,.1f} km · {steps}" in text, r
+    away = {r.post for r in found if r.km is None and r.outside}
+    assert away
+    assert text.count('id="PathCollection_') == len(measured) + len(away)  # one scatter each
 
 
 def test_spectrum_places_the_curated_cases(curated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -8,10 +8,11 @@ from decimal import Decimal
 import pyoxigraph as ox
 import pytest
 
+from kg.analysis.facts import select
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler
-from kg.analysis.rules import DERIVED, derive, parse_date, rule_leans, rule_of, rules, stage
+from kg.analysis.rules import DERIVED, derive, parse_date, rule_leans, rule_of, rules
 from kg.core.errors import UsageError
-from kg.core.namespaces import iodm
+from kg.core.namespaces import dcterms, iodm
 
 from .conftest import EX, count
 
@@ -28,19 +29,53 @@ def test_every_rule_is_a_construct_that_cites_the_paper() -> None:
         assert any(p.name == "at" and p.default == "any" for p in rule.params), rule.id
 
 
-def test_rules_run_in_stages_leans_first_holdings_last() -> None:
-    order = [r.id for r in rules()]
-    stages = [stage(r) for r in order]
-    assert stages == sorted(stages)
+def test_every_rule_names_passages_of_the_paper_the_curated_graph_holds(curated) -> None:  # type: ignore[no-untyped-def]
+    passages = set(select(curated, "SELECT ?p WHERE { ?p a iodm:Passage }").column("p"))
+    for rule in rules():
+        assert rule.passages, f"{rule.id} has no passage header"
+        assert set(rule.passages) <= passages, (rule.id, set(rule.passages) - passages)
+
+
+def test_rules_run_in_the_order_of_their_stage_headers() -> None:
+    found = rules()
+    order = [r.id for r in found]
+    assert [(r.stage, r.id) for r in found] == sorted((r.stage or 0, r.id) for r in found)
+    assert {r.stage for r in found if r.id.startswith("lean-")} == {1}
     assert order[-1] == "applies-through-post-holding"
     assert order.index("applies-through-unit-membership") < order.index("applies-directly")
 
 
-def test_every_lean_rule_states_a_constant_factor_and_pole() -> None:
-    leans = {rule: (factor, pole) for rule, factor, pole, _ in rule_leans()}
+def test_every_lean_rule_states_a_factor_and_pole_in_its_headers() -> None:
+    leans = {rule: (factor, pole, pulls) for rule, factor, pole, pulls in rule_leans()}
     assert set(leans) == {r.id for r in rules() if r.id.startswith("lean-")}
-    assert leans["lean-head-of-field-presence"][1] == iodm.Conciliation
+    assert leans["lean-head-of-field-presence"] == (
+        "https://w3id.org/iodm/id/factor/place-in-io-hierarchy",
+        iodm.Conciliation,
+        "Heads of field presences",
+    )
     assert leans["lean-duty-station-in-field-office"][1] == iodm.Confrontation
+
+
+def test_what_a_lean_rule_derives_carries_its_header_factor_pole_and_passages(
+    stabilization,  # type: ignore[no-untyped-def]
+) -> None:
+    derivation = derive(stabilization)
+    by_rule = {r.id: r for r in rules()}
+    fired = set()
+    for obs in derivation.observations():
+        rule = by_rule[rule_of(obs) or ""]
+        if rule.factor is None:
+            continue
+        about = {
+            (t.predicate.value, t.object.value)
+            for t in derivation.triples
+            if t.subject.value == obs
+        }
+        assert (iodm.observedFactor, rule.factor) in about, obs
+        assert (iodm.pullsToward, rule.pole) in about, obs
+        assert {o for p, o in about if p == dcterms.source} == set(rule.passages), obs
+        fired.add(rule.id)
+    assert len(fired) >= 6, fired  # most lean rules find a subject in the fixture
 
 
 def test_derivation_reads_the_store_and_never_writes_it(stabilization) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""The query library: headers, parameters and their binding."""
+"""The query library: headers, parameters and their binding; the rule runner."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.core.errors import ParseError, QueryError, UsageError
+from kg.core.errors import Location, ParseError, QueryError, UsageError
 from kg.queries import library, parse_query_file
-from kg.store import bind_parameters
+from kg.rules import ruleset, run
+from kg.store import OxigraphStore, bind_parameters
 
 HEADER = """\
 #+ id: {id}
@@ -141,3 +142,110 @@ def test_bindings_go_into_the_main_group(query: str, before: str) -> None:
 def test_bindings_need_a_group() -> None:
     with pytest.raises(QueryError):
         bind_parameters("ASK", {"n": ox.Literal("1")})
+
+
+RULE = """\
+#+ id: {id}
+#+ title: T
+#+ question: Q?
+#+ returns: triples
+{extra}PREFIX e: <https://example.org/>
+{body}
+"""
+
+
+def rule(root: Path, group: str, name: str, body: str, extra: str = "") -> Path:
+    (root / group).mkdir(parents=True, exist_ok=True)
+    path = root / group / f"{name}.rq"
+    path.write_text(RULE.format(id=name, extra=extra, body=body), encoding="utf-8")
+    return path
+
+
+def test_rule_headers_say_stage_factor_pole_passages_and_label(tmp_path: Path) -> None:
+    extra = (
+        "#+ stage: 2\n#+ factor: factor/place-in-io-hierarchy\n#+ pole: iodm:Conciliation\n"
+        "#+ passage: passage/footnote-41, passage/footnote-42\n#+ passage: <https://e.org/p>\n"
+        "#+ label: Heads\n"
+    )
+    q = parse_query_file(rule(tmp_path, "rules", "r", "CONSTRUCT { ?x ?y ?z } WHERE {}", extra))
+    assert q.stage == 2 and q.label == "Heads"
+    assert q.factor == "https://w3id.org/iodm/id/factor/place-in-io-hierarchy"
+    assert q.passages == (
+        "https://w3id.org/iodm/id/passage/footnote-41",
+        "https://w3id.org/iodm/id/passage/footnote-42",
+        "https://e.org/p",
+    )
+    # the factor and pole are bound as ?factor and ?pole, like parameters
+    assert q.bindings() == {
+        "factor": ox.NamedNode(q.factor),
+        "pole": ox.NamedNode("https://w3id.org/iodm#Conciliation"),
+    }
+    plain = parse_query_file(write(tmp_path, "q1", HEADER.format(id="q1")))
+    assert (plain.stage, plain.factor, plain.pole, plain.passages) == (None, None, None, ())
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#+ stage: second", "not a whole number"),
+        ("#+ stage: -1", "not a whole number"),
+        ("#+ pole: iodm:Post", "neither iodm:Conciliation nor iodm:Confrontation"),
+        ("#+ factor: nope:thing", "names no resource"),
+        ("#+ passage: passage/footnote-1 footnote", "names no resource"),
+    ],
+)
+def test_bad_rule_headers_name_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    path = rule(tmp_path, "rules", "r", "CONSTRUCT { ?x ?y ?z } WHERE {}", line + "\n")
+    with pytest.raises(ParseError, match=message) as e:
+        parse_query_file(path)
+    assert e.value.location == Location(str(path), 5, 1)
+
+
+def test_a_header_bound_variable_cannot_also_be_a_parameter(tmp_path: Path) -> None:
+    extra = "#+ pole: iodm:Conciliation\n#+ param: pole iri | the pole\n"
+    with pytest.raises(ParseError, match="both a header and a parameter"):
+        parse_query_file(rule(tmp_path, "rules", "r", "CONSTRUCT { ?x ?y ?z } WHERE {}", extra))
+
+
+# --- the rule runner (kg.rules) ----------------------------------------------------------------
+
+E = "https://example.org/"
+
+
+def triple(s: str, p: str, o: str) -> ox.Triple:
+    return ox.Triple(ox.NamedNode(E + s), ox.NamedNode(E + p), ox.NamedNode(E + o))
+
+
+def test_rules_run_by_stage_each_seeing_what_the_earlier_derived(tmp_path: Path) -> None:
+    # b-second would find nothing if it ran before a-first: stages, not names, decide
+    rule(tmp_path, "r", "b-first", "CONSTRUCT { ?x e:q ?y } WHERE { ?x e:p ?y }", "#+ stage: 1\n")
+    rule(
+        tmp_path,
+        "r",
+        "a-second",
+        "CONSTRUCT { ?x e:r ?y } WHERE { ?x e:q ?y FILTER (STR(?y) != ?skip) }",
+        "#+ stage: 2\n#+ param: skip xsd:string = none | an IRI to leave out\n",
+    )
+    rules = ruleset("r", tmp_path)
+    assert [r.id for r in rules] == ["b-first", "a-second"]
+    store = OxigraphStore()
+    store.add([triple("a", "p", "b"), triple("a", "q", "b")], E + "given")
+    added = run(store, rules, E + "derived", {"skip": E + "nothing", "unused": "x"})
+    # a triple the store holds is not added again
+    assert added == {"b-first": [], "a-second": [triple("a", "r", "b")]}
+    assert [q.triple for q in store.quads(E + "derived")] == [triple("a", "r", "b")]
+
+
+def test_a_select_rule_needs_a_computation_and_a_rule_a_stage(tmp_path: Path) -> None:
+    path = rule(tmp_path, "r", "rows", "SELECT ?x WHERE { ?x e:p ?y }", "#+ stage: 1\n")
+    rules = ruleset("r", tmp_path)
+    store = OxigraphStore()
+    store.add([triple("a", "p", "b")], E + "given")
+    with pytest.raises(ParseError, match="rows must be a CONSTRUCT query") as e:
+        run(store, rules, E + "derived")
+    assert e.value.location.file == str(path)
+    added = run(store, rules, E + "derived", compute={"rows": lambda rows: [triple("a", "s", "b")]})
+    assert added == {"rows": [triple("a", "s", "b")]}
+    rule(tmp_path / "other", "r", "no-stage", "CONSTRUCT { ?x e:q ?y } WHERE { ?x e:p ?y }")
+    with pytest.raises(ParseError, match="no-stage has no stage"):
+        ruleset("r", tmp_path / "other")
