@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from starlette.testclient import TestClient
 
 from kg.core.errors import UsageError
 from kg.core.namespaces import ID
 from kg.publish import site as site_module
+from kg.publish.app import create_app
 from kg.publish.dataset import Published
 from kg.publish.site import MARKER, publish
 
@@ -62,10 +64,32 @@ def test_the_site_has_every_document(published: Published, site: Path) -> None:
     )
 
 
+def test_the_server_answers_what_the_site_holds(
+    published: Published, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """One producer of documents: published at the server's own address, the static files are
+    byte for byte what `iodm serve` answers (HTML aside: static pages link to .html files)."""
+    out = tmp_path_factory.mktemp("same") / "site"
+    publish(published, out, "http://testserver/")
+    client = TestClient(create_app(published))
+    resource = next(p for p in (out / "doc").rglob("*.ttl")).relative_to(out).with_suffix("")
+    compared = 0
+    for path in ("iodm", "iodm/pko", str(resource)):
+        for ext in (".ttl", ".jsonld", ".rdf", ".nt"):
+            assert client.get(f"/{path}{ext}").content == (out / f"{path}{ext}").read_bytes()
+            compared += 1
+    for dump in (out / "dumps").iterdir():
+        assert client.get(f"/dumps/{dump.name}").content == dump.read_bytes(), dump.name
+        compared += 1
+    assert compared == 12 + 6
+
+
 def test_static_pages_link_within_the_site(site: Path) -> None:
     page = (site / "index.html").read_text()
     assert 'href="/kg/static/style.css"' in page
-    links = re.findall(r'href="(/kg/[^"#]+)', page + (site / "iodm.html").read_text())
+    pages = page + (site / "iodm.html").read_text()
+    assert not re.findall(r'href="/(?!kg/)', pages), "a link that leaves the site's root"
+    links = re.findall(r'href="(/kg/[^"#]+)', pages)
     assert links
     for link in links:
         assert (site / link.removeprefix("/kg/")).is_file(), link
