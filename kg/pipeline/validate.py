@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, QueryError
-from kg.core.namespaces import SH, shorten
+from kg.core.namespaces import dcterms, sh, shorten
 from kg.core.results import Solutions, render_table
 from kg.core.terms import rdflib_graph
 
@@ -92,23 +92,22 @@ class ValidationReport:
         source is the check (``dcterms:identifier "check:ID"``), as no shape IRI names it."""
         from rdflib import RDF, BNode, Literal, URIRef
 
-        from kg.core.namespaces import DCTERMS
         from kg.core.terms import to_rdflib
 
-        conforms = URIRef(SH + "conforms")
+        conforms = URIRef(sh.conforms)
         for report in list(g.subjects(conforms, None)):
             g.set((report, conforms, Literal(self.conforms)))
             for r in results:
                 node = BNode()
-                g.add((report, URIRef(SH + "result"), node))
-                g.add((node, RDF.type, URIRef(SH + "ValidationResult")))
-                g.add((node, URIRef(SH + "resultSeverity"), URIRef(SH + r.severity)))
+                g.add((report, URIRef(sh.result), node))
+                g.add((node, RDF.type, URIRef(sh.ValidationResult)))
+                g.add((node, URIRef(sh.resultSeverity), URIRef(sh[r.severity])))
                 if r.focus_term is not None:
-                    g.add((node, URIRef(SH + "focusNode"), to_rdflib(r.focus_term)))
-                g.add((node, URIRef(SH + "resultMessage"), Literal(r.message)))
-                component = URIRef(SH + "SPARQLConstraintComponent")
-                g.add((node, URIRef(SH + "sourceConstraintComponent"), component))
-                g.add((node, URIRef(DCTERMS + "identifier"), Literal(r.shape)))
+                    g.add((node, URIRef(sh.focusNode), to_rdflib(r.focus_term)))
+                g.add((node, URIRef(sh.resultMessage), Literal(r.message)))
+                component = URIRef(sh.SPARQLConstraintComponent)
+                g.add((node, URIRef(sh.sourceConstraintComponent), component))
+                g.add((node, URIRef(dcterms.identifier), Literal(r.shape)))
 
     def raise_for_results(self) -> None:
         if not self.conforms:
@@ -212,7 +211,7 @@ def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
     from rdflib import RDF, URIRef
 
     def one(node: Any, prop: str) -> str:
-        value = g.value(node, URIRef(SH + prop))  # type: ignore[arg-type]
+        value = g.value(node, URIRef(sh[prop]))  # type: ignore[arg-type]
         if value is None:
             return ""
         if isinstance(value, URIRef):
@@ -222,7 +221,7 @@ def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
         return str(value)
 
     results = []
-    for node in g.subjects(RDF.type, URIRef(SH + "ValidationResult")):
+    for node in g.subjects(RDF.type, URIRef(sh.ValidationResult)):
         severity = one(node, "resultSeverity").removeprefix("sh:")
         results.append(
             ValidationResult(
@@ -250,7 +249,7 @@ def _path_text(g: rdflib.Graph, node: Any) -> str:
     from rdflib import URIRef
     from rdflib.collection import Collection
 
-    inverse = g.value(node, URIRef(SH + "inversePath"))  # type: ignore[arg-type]
+    inverse = g.value(node, URIRef(sh.inversePath))  # type: ignore[arg-type]
     if inverse is not None:
         return f"^{shorten(str(inverse))}"
     try:
