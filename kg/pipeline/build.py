@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, StoreError
 from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten
-from kg.core.results import Solutions
 from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
 from kg.pipeline.load import Progress, Source, extra_files, packaged_files, parse_all
 from kg.pipeline.validate import ValidationReport, run_checks, validate
@@ -107,7 +106,7 @@ def build(
 
 def managed_graphs(store: Store) -> dict[str, str]:
     """Graph IRI → role, for the graphs the last build wrote (empty if never built)."""
-    result = store.query(
+    result = store.select(
         "SELECT ?g ?role WHERE { GRAPH ?build { ?build ?hasPart ?g . ?g ?type ?role } }",
         {
             "build": ox.NamedNode(BUILD_GRAPH),
@@ -115,7 +114,6 @@ def managed_graphs(store: Store) -> dict[str, str]:
             "type": ox.NamedNode(DCTERMS + "type"),
         },
     )
-    assert isinstance(result, Solutions)
     return {
         g.value: role.value
         for g, role in result.rows
