@@ -30,7 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
@@ -55,6 +55,9 @@ from kg.publish.negotiate import (
     negotiate,
     split_extension,
 )
+
+if TYPE_CHECKING:
+    from kg.queries import NamedQuery
 
 TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml", "application/xml")
 
@@ -226,8 +229,9 @@ async def query_page(request: Request) -> Response:
     server = server_of(request)
     params = request.query_params
     text = params.get("query")
-    example, error, status, result = None, None, 200, None
+    example: NamedQuery | None = None
     bound: list[dict[str, str]] = []
+    error, status, result = None, 200, None
     try:
         if params.get("example"):
             example, bound, example_text = _example(params)
@@ -242,7 +246,7 @@ async def query_page(request: Request) -> Response:
     return respond(page, negotiated=False, status=status)
 
 
-def _example(params: QueryParams) -> tuple[Any, list[dict[str, str]], str]:
+def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str]:
     """A named query, its parameters as the form shows them, and its text with them bound."""
     from kg.queries import get
     from kg.store import bind_parameters

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
@@ -51,6 +51,9 @@ from kg.publish.void import (
     dumps,
     service_description,
 )
+
+if TYPE_CHECKING:
+    from kg.queries import NamedQuery
 
 #: SELECT results: media type → format of ``Solutions.serialize`` (JSON first: the default).
 SELECT_TYPES = {
@@ -84,6 +87,8 @@ class NotFound(IODMError):
 
 @dataclass(frozen=True)
 class Document:
+    """One document in one format: what the server answers with, what the static site writes."""
+
     media_type: str
     body: str | bytes
     etag: str | None = None  # for documents that have a checksum already (the dumps)
@@ -95,9 +100,12 @@ class Document:
 
 @dataclass(frozen=True)
 class NamedGraph:
+    """A named graph: in RDF its triples, in HTML the page about the graph's IRI."""
+
     iri: str
 
 
+#: What a document with every format is made from, before it is written in one.
 Source = Description | OntologyDocument | NamedGraph
 
 
@@ -233,7 +241,7 @@ class Documents:
         self,
         text: str | None = None,
         *,
-        example: object = None,
+        example: NamedQuery | None = None,
         params: Sequence[dict[str, str]] = (),
         error: str | None = None,
         result: Result | None = None,

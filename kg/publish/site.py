@@ -1,7 +1,8 @@
 """``iodm publish --out DIR``: the site as static files, for hosting without a server.
 
-The same pages and documents ``iodm serve`` answers, one file per format (a static host cannot
-negotiate; the w3id rules in ``.htaccess`` do, redirecting each IRI to the right file):
+The documents ``iodm serve`` answers, from the same producer (:mod:`kg.publish.documents`), one
+file per format (a static host cannot negotiate; the w3id rules in ``.htaccess`` do, redirecting
+each IRI to the right file):
 
 ::
 
