@@ -18,6 +18,7 @@ from .servers import free_port, running
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
+DATA = TESTS / "data"  # third-party files, vendored unchanged (see data/README.md)
 
 
 def rows(result: object) -> list[dict[str, str]]:

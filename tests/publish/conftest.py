@@ -19,7 +19,6 @@ from kg.store import OxigraphStore
 from ..servers import free_port, running
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 

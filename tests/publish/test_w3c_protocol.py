@@ -1,6 +1,6 @@
 """The W3C SPARQL 1.1 Protocol test suite, run against a live `iodm serve`.
 
-The manifest and data come unchanged from the W3C test repository (``shared/w3c-tests``). Each
+The manifest and data come unchanged from the W3C test repository (``tests/data/w3c``). Each
 test is a list of HTTP requests with expected status classes and, for queries, the expected
 result format and boolean. Requests go through http.client, which adds no Content-Type of its
 own (the "missing content type" tests need that). The server runs with an update token, and
@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 import pytest
 
-from .conftest import SHARED, live_server
+from ..conftest import DATA
+from .conftest import live_server
 
-SUITE = SHARED / "w3c-tests" / "sparql11-protocol"
+SUITE = DATA / "w3c" / "sparql11-protocol"
 MANIFEST = SUITE / "manifest.ttl"
 MANIFEST_BASE = "http://www.w3.org/2009/sparql/docs/tests/data-sparql11/protocol/manifest.ttl"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
@@ -84,7 +85,7 @@ def _all(store: ox.Store, s: object, p: str) -> list[object]:
 
 def load_suite() -> list[ProtocolTest]:
     if not MANIFEST.is_file():
-        pytest.fail(f"the W3C protocol suite is missing: {MANIFEST} (shared/ beside the repo)")
+        pytest.fail(f"the W3C protocol suite is missing: {MANIFEST} (see tests/data/README.md)")
     store = ox.Store()
     store.load(path=str(MANIFEST), format=ox.RdfFormat.TURTLE, base_iri=MANIFEST_BASE)
     manifest = ox.NamedNode(MANIFEST_BASE)
