@@ -8,7 +8,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.core.errors import UsageError
-from kg.core.namespaces import RDF, RDFS, shorten
+from kg.core.namespaces import rdf, rdfs, shorten
 from kg.core.results import render_table, serialize_rdf
 from kg.store import Store
 
@@ -37,7 +37,7 @@ def stats(store: Store) -> Stats:
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     )
     per_class = store.select(
-        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{RDF}type> ?c . FILTER(isIRI(?c)) }} "
+        f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s <{rdf.type}> ?c . FILTER(isIRI(?c)) }} "
         "GROUP BY ?c ORDER BY DESC(?n) ?c"
     )
     return Stats(
@@ -122,9 +122,9 @@ def _graphml(quads: list[ox.Quad], out: IO[str]) -> None:
             continue
         sid = str(s).strip("<>")
         g.add_node(sid)
-        if p == RDFS + "label" and isinstance(o, ox.Literal):
+        if p == rdfs.label and isinstance(o, ox.Literal):
             g.nodes[sid]["label"] = o.value
-        elif p == RDF + "type" and isinstance(o, ox.NamedNode):
+        elif p == rdf.type and isinstance(o, ox.NamedNode):
             types = g.nodes[sid].get("types", "")
             g.nodes[sid]["types"] = " ".join(filter(None, [types, shorten(o.value)]))
         elif isinstance(o, ox.NamedNode | ox.BlankNode):
