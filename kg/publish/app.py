@@ -46,10 +46,11 @@ from kg.core.errors import IODMError, UsageError
 from kg.core.namespaces import ID
 from kg.publish import html
 from kg.publish.dataset import DatasetSpec, Limits, Published, QueryTimeout, ResultTooLarge
-from kg.publish.documents import RDF_ONLY, Document, Documents, NotFound, result_types
+from kg.publish.documents import Document, Documents, NotFound, result_types
 from kg.publish.negotiate import (
     DOCUMENT_TYPES,
     HTML,
+    RDF_TYPES,
     NotAcceptable,
     choose,
     negotiate,
@@ -206,7 +207,7 @@ def document_route(prefix: str) -> Route:
 
 
 def void(request: Request) -> Response:
-    media = choose(request.headers.get("accept"), RDF_ONLY) or RDF_ONLY[0]
+    media = choose(request.headers.get("accept"), RDF_TYPES) or RDF_TYPES[0]
     return respond(documents(request).void(media))
 
 
@@ -339,7 +340,7 @@ async def sparql(request: Request) -> Response:
     accept = request.headers.get("accept")
     kind, text, params = await _operation(request)
     if kind == "service":
-        media = negotiate(accept, (*RDF_ONLY, HTML))
+        media = negotiate(accept, (*RDF_TYPES, HTML))
         updates = bool(server.config.update_token)
         return respond(docs.service_description(media, updates=updates))
     if kind == "update":
@@ -353,7 +354,7 @@ async def sparql(request: Request) -> Response:
         base_iri=docs.endpoint,
         limits=server.config.limits,
     )
-    media = negotiate(accept, list(result_types(result)))
+    media = negotiate(accept, result_types(result))
     return respond(docs.results(result, media, text))
 
 

@@ -55,21 +55,18 @@ from kg.publish.void import (
 if TYPE_CHECKING:
     from kg.queries import NamedQuery
 
-#: SELECT results: media type → format of ``Solutions.serialize`` (JSON first: the default).
-SELECT_TYPES = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    HTML: "html",
-}
-ASK_TYPES = {k: v for k, v in SELECT_TYPES.items() if v in ("json", "xml", "html")}
-GRAPH_TYPES = {**RDF_TYPES, "text/plain": "nt", HTML: "html"}
-#: What the dataset description is offered in (Turtle when the client names none of them).
-RDF_ONLY = tuple(RDF_TYPES)
+#: Query results, by the kind of result: media types offered, SPARQL JSON first (the default);
+#: HTML is the query page, the others are pyoxigraph's writers (kg.core.results).
+ASK_TYPES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    HTML,
+)
+SELECT_TYPES = (*ASK_TYPES[:2], "text/csv", "text/tab-separated-values", *ASK_TYPES[2:])
+GRAPH_TYPES = (*RDF_TYPES, "text/plain", HTML)
 DEFAULT_QUERY = """PREFIX owl: <http://www.w3.org/2002/07/owl#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 
@@ -109,8 +106,8 @@ class NamedGraph:
 Source = Description | OntologyDocument | NamedGraph
 
 
-def result_types(result: Result) -> dict[str, str]:
-    """The media types a query result can be written in, each with its format name."""
+def result_types(result: Result) -> tuple[str, ...]:
+    """The media types a query result can be written in."""
     if isinstance(result, Solutions):
         return SELECT_TYPES
     if isinstance(result, Boolean):
@@ -260,10 +257,9 @@ class Documents:
 
     def results(self, result: Result, media: str, text: str) -> Document:
         """A query result in a media type of :func:`result_types` (HTML: the query page)."""
-        fmt = result_types(result)[media]
-        if fmt == "html":
+        if media == HTML:
             return self.query_page(text, result=result)
-        return Document(media, result.serialize(fmt))
+        return Document(media, result.serialize(media))
 
     # --- the dataset --------------------------------------------------------------------------
 
@@ -300,7 +296,7 @@ class Documents:
 
     @staticmethod
     def _rdf(triples: Sequence[ox.Triple], media: str) -> Document:
-        return Document(media, serialize_rdf(triples, RDF_TYPES[media]))
+        return Document(media, serialize_rdf(triples, media))
 
 
 def namespace_documents(published: Published) -> list[str]:

@@ -10,26 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from kg.core.errors import IODMError
 
-#: RDF documents: media type → format name of :func:`kg.core.results.serialize_rdf`.
-RDF_TYPES = {
-    "text/turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    "application/n-triples": "nt",
-}
+#: RDF documents, in the order offered: pyoxigraph's formats, named by media type (as
+#: :func:`kg.core.results.serialize_rdf` takes them) and by file extension.
+RDF_FORMATS = (
+    ox.RdfFormat.TURTLE,
+    ox.RdfFormat.JSON_LD,
+    ox.RdfFormat.RDF_XML,
+    ox.RdfFormat.N_TRIPLES,
+)
+RDF_TYPES = tuple(f.media_type for f in RDF_FORMATS)
 HTML = "text/html"
 #: Documents offer HTML first: a client that accepts anything (``*/*``) gets the page.
 DOCUMENT_TYPES = (HTML, *RDF_TYPES)
 #: File extensions of the format-specific variants of every document.
-EXTENSIONS = {
-    ".html": HTML,
-    ".ttl": "text/turtle",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".nt": "application/n-triples",
-}
+EXTENSIONS = {".html": HTML, **{f".{f.file_extension}": f.media_type for f in RDF_FORMATS}}
 EXTENSION_OF = {v: k for k, v in EXTENSIONS.items()}
 
 
