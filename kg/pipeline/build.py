@@ -15,13 +15,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, StoreError
-from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten
+from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten, void
 from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
 from kg.pipeline.load import Progress, Source, extra_files, packaged_files, parse_all
 from kg.pipeline.validate import ValidationReport, run_checks, validate
 from kg.store import Store
-
-VOID = "http://rdfs.org/ns/void#"
 
 
 def load_sources(
@@ -153,7 +151,7 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
             ox.Triple(g, ox.NamedNode(DCTERMS + "type"), ox.Literal(s.role)),
             ox.Triple(
                 g,
-                ox.NamedNode(VOID + "triples"),
+                ox.NamedNode(void.triples),
                 ox.Literal(str(len(s.triples)), datatype=ox.NamedNode(XSD + "integer")),
             ),
         ]
