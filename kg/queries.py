@@ -32,19 +32,21 @@ its instances, ``kind/slug`` (for ``https://w3id.org/iodm/id/kind/slug``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
-from kg.core.errors import Location, ParseError, UsageError
+from kg.core.errors import Location, ParseError, QueryError, UsageError
 from kg.core.namespaces import ID, XSD, expand, iodm
 from kg.core.resources import queries_dir
 from kg.core.results import Result, Solutions, Triples
 from kg.core.terms import Term, well_formed
 
+R = TypeVar("R")
 _HEADER = re.compile(r"^#\+\s*([A-Za-z_-]+)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s+(?P<type>iri|xsd:[A-Za-z]+)"
@@ -134,25 +136,21 @@ class NamedQuery:
         return store.query(self.text, self.bindings(params))
 
     def select(self, store, params: Mapping[str, str] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
-        """The rows of a SELECT query; a query of another form is a defect of its file."""
-        result = self.run(store, params)
-        if not isinstance(result, Solutions):
-            raise self.wrong_form("a SELECT query")
-        return result
+        """The rows of a SELECT query (:meth:`kg.store.Store.select`)."""
+        return self._named(store.select, params)
 
     def construct(self, store, params: Mapping[str, str] | None = None) -> Triples:  # type: ignore[no-untyped-def]
-        """The triples of a CONSTRUCT query; a query of another form is a defect of its file."""
-        result = self.run(store, params)
-        if not isinstance(result, Triples):
-            raise self.wrong_form("a CONSTRUCT query")
-        return result
+        """The triples of a CONSTRUCT query (:meth:`kg.store.Store.construct`)."""
+        return self._named(store.construct, params)
 
-    def wrong_form(self, expected: str) -> ParseError:
-        return ParseError(
-            Location(str(self.path)),
-            f"query {self.id} must be {expected}",
-            f"IODM runs the queries of queries/{self.group}/ as such" if self.group else None,
-        )
+    def _named(
+        self, run: Callable[[str, dict[str, Term]], R], params: Mapping[str, str] | None
+    ) -> R:
+        """Run the query; a query error (of the wrong form, malformed) names this file."""
+        try:
+            return run(self.text, self.bindings(params))
+        except QueryError as e:
+            raise QueryError(f"{self.path}: query {self.id}: {e.message}", e.hint) from e
 
 
 def parse_query_file(path: Path, group: str = "") -> NamedQuery:

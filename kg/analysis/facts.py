@@ -12,7 +12,6 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg.core.errors import QueryError
 from kg.core.namespaces import shorten
 from kg.core.results import Solutions
 from kg.store import Store
@@ -38,10 +37,7 @@ KINDS = (
 
 
 def select(store: Store, sparql: str) -> Solutions:
-    result = store.query(PREFIXES + sparql)
-    if not isinstance(result, Solutions):
-        raise QueryError("the analysis asked a SELECT query for something other than rows")
-    return result
+    return store.select(PREFIXES + sparql)
 
 
 def value(term: object) -> str:

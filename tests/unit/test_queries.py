@@ -241,9 +241,9 @@ def test_a_select_rule_needs_a_computation_and_a_rule_a_stage(tmp_path: Path) ->
     rules = ruleset("r", tmp_path)
     store = OxigraphStore()
     store.add([triple("a", "p", "b")], E + "given")
-    with pytest.raises(ParseError, match="rows must be a CONSTRUCT query") as e:
+    with pytest.raises(QueryError, match="must be CONSTRUCT or DESCRIBE, not SELECT") as e:
         run(store, rules, E + "derived")
-    assert e.value.location.file == str(path)
+    assert e.value.message.startswith(f"{path}: query rows:")
     added = run(store, rules, E + "derived", compute={"rows": lambda rows: [triple("a", "s", "b")]})
     assert added == {"rows": [triple("a", "s", "b")]}
     rule(tmp_path / "other", "r", "no-stage", "CONSTRUCT { ?x e:q ?y } WHERE { ?x e:p ?y }")
