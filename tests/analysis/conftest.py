@@ -1,6 +1,6 @@
-"""Stores for the analysis tests, each built once: the curated graph, the development-bank
-example (core only), the toy fixture and the synthetic stabilization fixture (with the curated
-graph). All are in memory."""
+"""The analysis tests' own graph: the synthetic stabilization fixture with the curated graph, in
+memory. The curated graph, the toy fixture and the development-bank example are the session's
+(tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,34 +9,14 @@ from pathlib import Path
 import pytest
 
 from kg.pipeline.build import build
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, Store
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..conftest import TOY
+
+__all__ = ["EX", "FIXTURE", "TOY", "count"]
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "stabilization.ttl"
-TOY = sorted((ROOT / "tests" / "fixtures" / "toy").glob("*.ttl"))
-BANK = sorted((ROOT / "examples" / "development-bank").glob("*.ttl"))
 EX = "https://example.org/analysis-test/"
-
-
-@pytest.fixture(scope="session")
-def curated() -> OxigraphStore:
-    store = OxigraphStore()
-    build(store)
-    return store
-
-
-@pytest.fixture(scope="session")
-def bank() -> OxigraphStore:
-    store = OxigraphStore()
-    build(store, BANK, core_only=True)
-    return store
-
-
-@pytest.fixture(scope="session")
-def toy() -> OxigraphStore:
-    store = OxigraphStore()
-    build(store, TOY)
-    return store
 
 
 @pytest.fixture(scope="session")
@@ -46,5 +26,5 @@ def stabilization() -> OxigraphStore:
     return store
 
 
-def count(store: OxigraphStore) -> int:
+def count(store: Store) -> int:
     return len(list(store.quads()))

@@ -14,11 +14,12 @@ import pytest
 
 from kg.core.results import Solutions
 from kg.inspect import provenance
-from kg.pipeline.build import check_sources, split, stored_sources
+from kg.pipeline.build import check_sources, stored_sources
 from kg.queries import get, library
 from kg.store import Store
 
 from ..conftest import DATA, rows
+from .conftest import Reasoned
 
 PAPER = DATA / "paper" / "oksamytna-2023-isq-decision-making.md"  # see tests/data/README.md
 ID = "https://w3id.org/iodm/id/"
@@ -61,12 +62,10 @@ def test_validate_conforms_with_no_result_at_all(curated: Store) -> None:
 
 
 @pytest.mark.slow
-def test_reasoner_finds_the_curated_graph_consistent(curated: Store) -> None:
-    from kg.pipeline.reason import check
-
-    data, _ = split(stored_sources(curated))
-    report = check(data)
-    assert report.consistent and not report.unsatisfiable, report.summary()
+def test_reasoner_finds_the_curated_graph_consistent(curated: Store, hermit: Reasoned) -> None:
+    built = {s.graph for s in stored_sources(curated) if not s.is_shapes}
+    assert built <= hermit.graphs, sorted(built - hermit.graphs)
+    assert hermit.report.consistent and not hermit.report.unsatisfiable, hermit.report.summary()
 
 
 @pytest.mark.parametrize("check", CHECKS)

@@ -12,12 +12,12 @@ import pyoxigraph as ox
 import pytest
 
 from kg.core.namespaces import GRAPH, IODM, OWL, PKO, RDF, RDFS, SH, SKOS
-from kg.pipeline.build import build
 from kg.pipeline.load import Source, packaged_files, parse_all, parse_file
 from kg.queries import get, library
 from kg.store import OxigraphStore, Store
 
 from ..conftest import FIXTURES, rows
+from .conftest import Reasoned
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVBANK = ROOT / "examples" / "development-bank"
@@ -40,12 +40,6 @@ def triples(sources: list[Source], *roles: str) -> list[ox.Triple]:
 
 
 @pytest.fixture(scope="module")
-def built(curated_store: Store) -> Store:
-    """The curated graph as `iodm build` writes it (validated, with the derived graph)."""
-    return curated_store
-
-
-@pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory, sources: list[Source]) -> Iterator[Store]:
     """The same graphs, unvalidated, with room for one seeded defect at a time."""
     store = OxigraphStore(tmp_path_factory.mktemp("seeded") / "store", writable=True)
@@ -63,8 +57,8 @@ def test_every_check_has_a_seeded_defect() -> None:
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_check_finds_nothing_on_the_curated_graph(built: Store, check: str) -> None:
-    found = rows(get(check).run(built))
+def test_check_finds_nothing_on_the_curated_graph(curated: Store, check: str) -> None:
+    found = rows(get(check).run(curated))
     assert not found, f"{check}: {found[:5]}"
 
 
@@ -110,13 +104,12 @@ def test_owl2_dl_profile(sources: list[Source], roles: tuple[str, ...]) -> None:
     "roles", [("ontology",), ("ontology", "data")], ids=["ontology", "curated"]
 )
 def test_hermit_consistent_and_no_class_unsatisfiable(
-    sources: list[Source], roles: tuple[str, ...]
+    sources: list[Source], roles: tuple[str, ...], hermit: Reasoned
 ) -> None:
-    from kg.pipeline.reason import check
-
-    report = check(triples(sources, *roles))
-    assert report.consistent, report.summary()
-    assert not report.unsatisfiable, report.summary()
+    graphs = {s.graph for s in sources if s.role in roles}
+    assert graphs <= hermit.graphs, sorted(graphs - hermit.graphs)
+    assert hermit.report.consistent, hermit.report.summary()
+    assert not hermit.report.unsatisfiable, hermit.report.summary()
 
 
 # --- Table 1, the spectrum, and no deterministic rule -------------------------------------------
@@ -335,15 +328,6 @@ def test_ontologies_have_their_fair_metadata(sources: list[Source]) -> None:
 # --- the second organization: a development bank on the core alone --------------------------
 
 
-@pytest.fixture(scope="module")
-def devbank(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    store = OxigraphStore(tmp_path_factory.mktemp("devbank") / "store", writable=True)
-    summary = build(store, sorted(DEVBANK.glob("*.ttl")), core_only=True)
-    assert summary.report.conforms
-    yield store
-    store.close()
-
-
 def test_devbank_imports_the_core_only() -> None:
     imports = OWL + "imports"
     found = set()
@@ -359,17 +343,17 @@ def test_devbank_imports_the_core_only() -> None:
     assert found == {"https://w3id.org/iodm"}
 
 
-def test_devbank_builds_without_the_peacekeeping_module(devbank: Store) -> None:
-    graphs = devbank.named_graphs()
+def test_devbank_builds_without_the_peacekeeping_module(bank: Store) -> None:
+    graphs = bank.named_graphs()
     assert not [g for g in graphs if "pko" in g or g.startswith(GRAPH + "data/")]
 
 
 @pytest.mark.parametrize(
     "expected", sorted((DEVBANK / "expected").glob("*.csv")), ids=lambda p: p.stem
 )
-def test_devbank_answers_as_expected(devbank: Store, expected: Path) -> None:
+def test_devbank_answers_as_expected(bank: Store, expected: Path) -> None:
     want = list(csv.DictReader(expected.open(encoding="utf-8")))
-    got = rows(get(expected.stem).run(devbank))
+    got = rows(get(expected.stem).run(bank))
     assert got == want  # the queries order their rows
 
 
@@ -382,12 +366,8 @@ def test_devbank_answers_cq1_to_cq3() -> None:
 
 
 @pytest.mark.slow
-def test_devbank_is_consistent_under_hermit() -> None:
-    from kg.pipeline.reason import check
-
-    data = parse_all(
-        [f for f in packaged_files(core_only=True) if f[2] == "ontology"]
-        + [(p, p.as_uri(), "extra") for p in sorted(DEVBANK.glob("*.ttl"))]
-    )
-    report = check([t for s in data for t in s.triples])
-    assert report.ok, report.summary()
+def test_devbank_is_consistent_under_hermit(hermit: Reasoned) -> None:
+    graphs = {graph for _, graph, role in packaged_files(core_only=True) if role == "ontology"}
+    graphs |= {p.as_uri() for p in sorted(DEVBANK.glob("*.ttl"))}
+    assert graphs <= hermit.graphs, sorted(graphs - hermit.graphs)
+    assert hermit.report.ok, hermit.report.summary()

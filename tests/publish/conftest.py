@@ -1,4 +1,4 @@
-"""Fixtures for the publishing tests: built stores, and live `iodm serve` servers."""
+"""Fixtures for the publishing tests: the published graph, and live `iodm serve` servers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.pipeline.build import build
 from kg.publish.dataset import Published
-from kg.store import OxigraphStore
+from kg.store import Store
 
 from ..servers import free_port, running
 
@@ -43,16 +42,6 @@ def live_server(descriptor: str, *args: str, token: str | None = None) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An Oxigraph store directory holding the knowledge graph built from the packaged data."""
-    path = tmp_path_factory.mktemp("built") / "store"
-    store = OxigraphStore(path, writable=True)
-    build(store)
-    store.close()
-    return path
-
-
-@pytest.fixture(scope="session")
 def token() -> str:
     return secrets.token_hex(16)
 
@@ -64,8 +53,7 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="module")
-def published(built_store_path: Path) -> Iterator[Published]:
-    """The built store as the server publishes it (privacy filter applied)."""
-    store = OxigraphStore(built_store_path)
-    yield Published(store)
-    store.close()
+def published(curated: Store) -> Published:
+    """The session's built store as the server publishes it (privacy filter applied), a snapshot
+    per module."""
+    return Published(curated)
