@@ -12,6 +12,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
+from kg.core.labels import LABELS_QUERY, best_labels
 from kg.core.namespaces import shorten
 from kg.core.results import Solutions
 from kg.store import Store
@@ -45,22 +46,9 @@ def value(term: object) -> str:
 
 
 def labels(store: Store) -> dict[str, str]:
-    """IRI → one label (rdfs:label, else skos:prefLabel, else foaf:name), English first."""
-    rows = select(
-        store,
-        "SELECT ?s ?l ?rank WHERE { { ?s rdfs:label ?l BIND(1 AS ?rank) } UNION "
-        "{ ?s skos:prefLabel ?l BIND(2 AS ?rank) } UNION { ?s foaf:name ?l BIND(3 AS ?rank) } "
-        "FILTER(isIRI(?s)) } ORDER BY ?s ?rank",
-    )
-    found: dict[str, tuple[int, int, str]] = {}
-    for s, label, rank in rows.rows:
-        if not isinstance(label, ox.Literal):
-            continue  # a label that is not text names nothing
-        english = 0 if label.language in (None, "en") else 1
-        key = (int(value(rank)), english, label.value)
-        if value(s) and (value(s) not in found or key < found[value(s)]):
-            found[value(s)] = key
-    return {s: k[2] for s, k in found.items()}
+    """IRI → label, by the one label policy of the CLI, the pages and the figures
+    (:mod:`kg.core.labels`)."""
+    return best_labels(store.select(LABELS_QUERY).rows)
 
 
 def kinds(store: Store) -> dict[str, str]:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.core.errors import InvalidDataError, QueryError
+from kg.core.errors import InvalidDataError
 from kg.core.namespaces import dcterms, sh, shorten
-from kg.core.results import Solutions, render_table
+from kg.core.results import render_table
 from kg.core.terms import rdflib_graph
 
 if TYPE_CHECKING:
@@ -177,9 +177,7 @@ def run_checks(
         store.add(triples, graph)
     found = []
     for check in checks:
-        solutions = check.run(store)
-        if not isinstance(solutions, Solutions):
-            raise QueryError(f"{check.path}: a check must be a SELECT query")
+        solutions = check.select(store)
         for row in solutions.rows:
             words = {n: _words(t) for n, t in zip(solutions.variables, row, strict=True)}
             focus = words[solutions.variables[0]]
