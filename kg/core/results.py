@@ -133,19 +133,12 @@ def results_format(name: str) -> ox.QueryResultsFormat:
     return fmt
 
 
-#: The name kg.publish.negotiate gives RDF/XML (its file extension is ``rdf``), kept until
-#: negotiate names formats by media type.
-_RDF_XML = "rdfxml"
-
-
 def rdf_format(name: str) -> ox.RdfFormat:
     """An RDF format by file extension or media type.
 
     >>> rdf_format("ttl").media_type, rdf_format("application/n-quads").file_extension
     ('text/turtle', 'nq')
     """
-    if name == _RDF_XML:
-        return ox.RdfFormat.RDF_XML
     fmt = ox.RdfFormat.from_extension(name) or ox.RdfFormat.from_media_type(name)
     if fmt is None:
         raise ValueError(f"unknown RDF format: {name}")

@@ -87,7 +87,7 @@ def test_boolean(fmt: str) -> None:
 def test_formats_by_extension_or_media_type() -> None:
     assert results_format("text/tab-separated-values") == ox.QueryResultsFormat.TSV
     assert rdf_format("jsonld") == rdf_format("application/ld+json") == ox.RdfFormat.JSON_LD
-    assert rdf_format("rdf") == rdf_format("rdfxml") == ox.RdfFormat.RDF_XML
+    assert rdf_format("rdf") == rdf_format("application/rdf+xml") == ox.RdfFormat.RDF_XML
     with pytest.raises(ValueError, match="unknown SPARQL results format: html"):
         results_format("html")
     with pytest.raises(ValueError, match="unknown RDF format: csv"):
