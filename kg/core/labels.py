@@ -1,7 +1,8 @@
 """The one label policy: how the CLI, the pages and the figures name a resource.
 
 A resource is named by its ``rdfs:label`` (every resource the shapes describe has one, and the
-named queries print it), else its ``skos:prefLabel``, ``dcterms:title`` or ``foaf:name``. An
+named queries print it), else its ``skos:prefLabel``, ``dcterms:title``, ``foaf:name`` or
+``iodm:fullName``. An
 English label comes before an untagged one, which comes before any other language; then the
 property decides, then the smallest value, so the choice never depends on the order in which a
 store returns triples. A SKOS concept with both is named by its ``rdfs:label`` ("CAMEO 19:
@@ -14,10 +15,10 @@ from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import dcterms, foaf, rdfs, skos
+from kg.core.namespaces import dcterms, foaf, iodm, rdfs, skos
 
 #: Properties that name a resource, best first.
-LABEL_PROPERTIES = (rdfs.label, skos.prefLabel, dcterms["title"], foaf.name)
+LABEL_PROPERTIES = (rdfs.label, skos.prefLabel, dcterms["title"], foaf.name, iodm.fullName)
 
 _RANK = {p: i for i, p in enumerate(LABEL_PROPERTIES)}
 

@@ -14,17 +14,12 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import DCTERMS, INFERRED_GRAPH, IODM, PROV, RDF, RDFS, SKOS, foaf
+from kg.core.labels import LABEL_PROPERTIES, best_label
+from kg.core.namespaces import DCTERMS, INFERRED_GRAPH, PROV, RDF
 from kg.pipeline.derive import DERIVED_GRAPH
 
-#: Label properties, most preferred first.
-LABELS = (
-    SKOS + "prefLabel",
-    RDFS + "label",
-    DCTERMS + "title",
-    foaf.name,
-    IODM + "fullName",
-)
+#: Label properties, most preferred first (the one label policy, :mod:`kg.core.labels`).
+LABELS = LABEL_PROPERTIES
 #: Properties that say where a claim comes from.
 CITES = (DCTERMS + "source", PROV + "wasDerivedFrom")
 #: Followed from a source to what it belongs to or cites.
@@ -64,20 +59,15 @@ def closure(store: ox.Store, triples: list[ox.Triple]) -> list[ox.Triple]:
 
 
 def label_of(store: ox.Store, node: ox.NamedNode | ox.BlankNode | ox.Literal) -> str | None:
-    """The best label: English first, then untagged, then any."""
+    """The label the one label policy picks (:func:`kg.core.labels.best_label`)."""
     if isinstance(node, ox.Literal):
         return None
-    for p in LABELS:
-        found = [q.object for q in store.quads_for_pattern(node, ox.NamedNode(p), None, None)]
-        literals = [o for o in found if isinstance(o, ox.Literal)]
-        for pick in (
-            [o for o in literals if o.language == "en"],
-            [o for o in literals if not o.language],
-            literals,
-        ):
-            if pick:
-                return pick[0].value
-    return None
+    return best_label(
+        (p, q.object)
+        for p in LABELS
+        for q in store.quads_for_pattern(node, ox.NamedNode(p), None, None)
+        if isinstance(q.object, ox.Literal)
+    )
 
 
 def label_triples(store: ox.Store, nodes: Iterable[object]) -> list[ox.Triple]:
