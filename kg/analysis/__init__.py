@@ -8,7 +8,8 @@ toward confrontation or conciliation, they do not determine responses, and every
 Modules: :mod:`~kg.analysis.rules` (the CONSTRUCT rules of ``queries/rules/``),
 :mod:`~kg.analysis.profile` (profiles in words),
 :mod:`~kg.analysis.resolve` (an IRI or a label to a resource), :mod:`~kg.analysis.network` (the
-networkx view and distances), :mod:`~kg.analysis.whatif`, :mod:`~kg.analysis.evidence`,
+networkx view), :mod:`~kg.analysis.distances` (the rows of CQ1), :mod:`~kg.analysis.whatif`,
+:mod:`~kg.analysis.evidence`,
 :mod:`~kg.analysis.figures`, and :mod:`~kg.analysis.commands` (the ``iodm`` subcommands).
 """
 
