@@ -158,26 +158,13 @@ def spectrum(ctx: Context) -> Figure:
         xytext=(lo - 6, 0),
         arrowprops={"arrowstyle": "<|-|>", "color": "#333333", "lw": 1.5},
     )
-    ax.text(
-        lo - 6,
-        -0.22,
-        "most conciliatory",
-        ha="left",
-        va="top",
-        fontsize=9,
-        color=COLOURS[CONCILIATION],
-        fontweight="bold",
-    )
-    ax.text(
-        hi + 6,
-        -0.22,
-        "most confrontational",
-        ha="right",
-        va="top",
-        fontsize=9,
-        color=COLOURS[CONFRONTATION],
-        fontweight="bold",
-    )
+    for x, text, align, pole in (
+        (lo - 6, "most conciliatory", "left", CONCILIATION),
+        (hi + 6, "most confrontational", "right", CONFRONTATION),
+    ):
+        ax.text(
+            x, -0.22, text, ha=align, va="top", fontsize=9, color=COLOURS[pole], fontweight="bold"
+        )
     for option, rank, label in options.rows:
         x = int(value(rank))
         share = (x - lo) / ((hi - lo) or 1)
