@@ -1,5 +1,5 @@
 """Competency questions as tests: exact rows on the toy fixture, the paper's expectations on the
-curated graph (see ../shared/competency-questions.md)."""
+curated graph (the questions of the project brief, one .rq file each in queries/cq)."""
 
 from __future__ import annotations
 
