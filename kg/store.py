@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -203,19 +203,48 @@ class OxigraphStore(Store):
             ) from e
 
     def _query(self, sparql: str) -> Result:
+        return self.run(sparql)
+
+    def run(
+        self,
+        sparql: str,
+        *,
+        base_iri: str | None = None,
+        union: bool = True,
+        default_graph: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        read: Callable[[Iterable[Any]], Iterable[Any]] = iter,
+    ) -> Result:
+        """Run a query as it is, on a dataset of its own (SPARQL 1.1 Protocol §2.1.4).
+
+        The default graph is the union of the named graphs unless graphs are given or ``union``
+        is False (then it is the query's FROM, else the store's default graph); ``named_graphs``
+        None means all of them. ``read`` is wrapped around the rows (or triples) as they are
+        read, so a caller can stop reading at its own limits by raising.
+        """
         try:
-            result = self.store.query(sparql, use_default_graph_as_union=True)
+            result = self.store.query(
+                sparql,
+                base_iri=base_iri,
+                use_default_graph_as_union=union and default_graph is None and named_graphs is None,
+                default_graph=None
+                if default_graph is None
+                else [ox.NamedNode(g) for g in default_graph],
+                named_graphs=None
+                if named_graphs is None
+                else [ox.NamedNode(g) for g in named_graphs],
+            )
+            if isinstance(result, ox.QueryBoolean):
+                return Boolean(bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                variables = result.variables
+                rows = [tuple(sol[v] for v in variables) for sol in read(result)]
+                return Solutions([v.value for v in variables], rows)
+            return Triples(list(read(result)))
         except SyntaxError as e:
-            raise QueryError(f"malformed SPARQL: {e.msg}") from e
-        except OSError as e:
+            raise QueryError(f"malformed SPARQL query: {e.msg}") from e
+        except OSError as e:  # raised while the query runs, which is while it is read
             raise StoreError(f"the query failed in {self.descriptor}: {e}") from e
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            variables = result.variables
-            return Solutions(names, [tuple(sol[v] for v in variables) for sol in result])
-        if isinstance(result, ox.QueryBoolean):
-            return Boolean(bool(result))
-        return Triples(list(result))
 
     def update(self, sparql: str) -> None:
         if not sparql:

@@ -27,7 +27,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from kg.core.errors import IODMError, QueryError, StoreError
-from kg.core.results import Boolean, Result, Solutions, Triples
+from kg.core.results import Result
 from kg.publish.privacy import protect
 from kg.publish.sparqltext import add_using, has_dataset_clause, tokens
 from kg.store import OxigraphStore, Store
@@ -138,37 +138,27 @@ class Published:
         """Run a query on the snapshot; results are read in full, within the limits.
 
         Runs in the calling thread (the server calls it from a worker thread and stops waiting
-        at the time limit); ``cancel`` stops reading a streaming result early. Not through
-        :meth:`kg.store.Store.query`, which reads whole results over the union graph: the
-        protocol gives each request its own dataset and base IRI, and a server must stop
-        reading at its limits.
+        at the time limit); ``cancel`` stops reading a streaming result early. The protocol's
+        dataset wins over the query's FROM, which wins over the union of the named graphs.
         """
         _refuse_network(text)
         limits = limits or Limits()
         deadline = time.monotonic() + limits.timeout
         spec = dataset if dataset is not None and dataset.given else None
         try:
-            result = self.store.query(
+            return self._snapshot.store.run(
                 text,
                 base_iri=base_iri,
-                use_default_graph_as_union=spec is None and not has_dataset_clause(text),
-                default_graph=[ox.NamedNode(g) for g in spec.default_graphs] if spec else None,
-                named_graphs=[ox.NamedNode(g) for g in spec.named_graphs] if spec else None,
+                union=not has_dataset_clause(text),
+                default_graph=spec.default_graphs if spec else None,
+                named_graphs=spec.named_graphs if spec else None,
+                read=lambda rows: _bounded(rows, limits, deadline, cancel),
             )
-        except SyntaxError as e:
-            raise QueryError(f"malformed SPARQL query: {e.msg}") from e
-        except OSError as e:
-            raise StoreError(f"the query failed: {e}") from e
-        try:
-            return _read(result, limits, deadline, cancel)
-        except (ResultTooLarge, QueryTimeout) as e:
+        except (QueryError, StoreError, ResultTooLarge, QueryTimeout) as e:
+            # pyoxigraph results must be dropped on the thread that made them: the traceback of
+            # an error raised while reading holds the result, so only a copy of the error,
+            # without one, goes on to the thread that reports it.
             failure: IODMError = type(e)(e.message, e.hint)
-        except OSError as e:
-            failure = StoreError(f"the query failed: {e}")
-        finally:
-            # pyoxigraph results must be dropped on the thread that made them: no traceback
-            # may carry them to the thread that reports the error.
-            del result
         raise failure from None
 
     def update(
@@ -186,21 +176,6 @@ class Published:
         with self._lock:
             self.source.update(text)
             self.refresh()
-
-
-def _read(
-    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples,
-    limits: Limits,
-    deadline: float,
-    cancel: threading.Event | None,
-) -> Result:
-    if isinstance(result, ox.QueryBoolean):
-        return Boolean(bool(result))
-    if isinstance(result, ox.QuerySolutions):
-        variables = result.variables
-        rows = [tuple(s[v] for v in variables) for s in _bounded(result, limits, deadline, cancel)]
-        return Solutions([v.value for v in variables], rows)
-    return Triples(list(_bounded(result, limits, deadline, cancel)))
 
 
 def _bounded(

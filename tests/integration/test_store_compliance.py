@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import pyoxigraph as ox
 import pytest
 
 from kg.core.errors import QueryError, StoreError
 from kg.core.namespaces import XSD
-from kg.core.results import Boolean, Solutions
-from kg.store import SparqlStore, Store
+from kg.core.results import Boolean, Result, Solutions
+from kg.store import OxigraphStore, SparqlStore, Store
 
 EX = "https://example.org/compliance/"
 
@@ -121,6 +123,61 @@ def test_quads_of_one_graph(store: Store) -> None:
 def test_malformed_query_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError):
         store.query("SELECT ?s WHERE { ?s ?p }")
+
+
+# --- Oxigraph's run: a dataset, base IRI and reader of the request's own (used by kg.publish)
+
+
+@pytest.fixture
+def oxigraph() -> OxigraphStore:
+    store = OxigraphStore()
+    store.replace_graphs(DATA)
+    return store
+
+
+def subjects(result: Result) -> list[str]:
+    assert isinstance(result, Solutions)
+    return sorted(row["s"] for row in result)
+
+
+def test_run_takes_the_dataset_it_is_given(oxigraph: OxigraphStore) -> None:
+    query = f"SELECT DISTINCT ?s WHERE {{ ?s <{EX}years> ?y }}"
+    assert subjects(oxigraph.run(query)) == [EX + "alice", EX + "bob"]  # the union
+    assert subjects(oxigraph.run(query, default_graph=[GRAPH_A])) == [EX + "alice"]
+    named = "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }"
+    assert subjects(oxigraph.run(named, named_graphs=[GRAPH_B])) == [EX + "bob"]
+    # named graphs alone leave the default graph empty, as the protocol says
+    assert subjects(oxigraph.run(query, named_graphs=[GRAPH_B])) == []
+
+
+def test_run_without_the_union_reads_the_query_own_dataset(oxigraph: OxigraphStore) -> None:
+    query = f"SELECT ?s FROM <{GRAPH_B}> WHERE {{ ?s <{EX}years> ?y }}"
+    assert subjects(oxigraph.run(query, union=False)) == [EX + "bob"]
+
+
+def test_run_resolves_relative_iris_against_the_base(oxigraph: OxigraphStore) -> None:
+    result = oxigraph.run("SELECT ?s WHERE { ?s <knows> ?o }", base_iri=EX)
+    assert subjects(result) == [EX + "bob"]
+
+
+def test_run_reads_rows_and_triples_through_the_reader(oxigraph: OxigraphStore) -> None:
+    def at_most_two(rows: Iterable[object]) -> Iterator[object]:
+        for n, row in enumerate(rows, start=1):
+            if n > 2:
+                raise ValueError("more than two")
+            yield row
+
+    assert len(oxigraph.run("SELECT * WHERE { ?s ?p ?o } LIMIT 2", read=at_most_two)) == 2
+    with pytest.raises(ValueError, match="more than two"):
+        oxigraph.run("SELECT * WHERE { ?s ?p ?o }", read=at_most_two)
+    with pytest.raises(ValueError, match="more than two"):
+        oxigraph.run("CONSTRUCT WHERE { ?s ?p ?o }", read=at_most_two)
+    assert oxigraph.run("ASK { ?s ?p ?o }", read=at_most_two) == Boolean(True)
+
+
+def test_run_names_a_malformed_query(oxigraph: OxigraphStore) -> None:
+    with pytest.raises(QueryError, match=r"malformed SPARQL query: .*1:"):
+        oxigraph.run("SELECT ?s WHERE { ?s ?p }")
 
 
 def test_an_endpoint_that_cuts_results_short_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
