@@ -127,10 +127,7 @@ def results_format(name: str) -> ox.QueryResultsFormat:
     >>> results_format("json").media_type, results_format("text/csv").file_extension
     ('application/sparql-results+json', 'csv')
     """
-    fmt = ox.QueryResultsFormat.from_extension(name) or ox.QueryResultsFormat.from_media_type(name)
-    if fmt is None:
-        raise ValueError(f"unknown SPARQL results format: {name}")
-    return fmt
+    return _format(ox.QueryResultsFormat, name, "SPARQL results")
 
 
 def rdf_format(name: str) -> ox.RdfFormat:
@@ -139,9 +136,13 @@ def rdf_format(name: str) -> ox.RdfFormat:
     >>> rdf_format("ttl").media_type, rdf_format("application/n-quads").file_extension
     ('text/turtle', 'nq')
     """
-    fmt = ox.RdfFormat.from_extension(name) or ox.RdfFormat.from_media_type(name)
+    return _format(ox.RdfFormat, name, "RDF")
+
+
+def _format(kind: Any, name: str, what: str) -> Any:
+    fmt = kind.from_extension(name) or kind.from_media_type(name)
     if fmt is None:
-        raise ValueError(f"unknown RDF format: {name}")
+        raise ValueError(f"unknown {what} format: {name}")
     return fmt
 
 
