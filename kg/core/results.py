@@ -75,7 +75,7 @@ class Solutions:
         'x\r\nhttps://example.org/a\r\n'
         """
         if fmt == "table":
-            return render_table(self.variables, [[_display(t) for t in r] for r in self.rows])
+            return render_table(self.variables, [[display(t) for t in r] for r in self.rows])
         return _text(_engine_solutions(self).serialize(format=results_format(fmt)))
 
 
@@ -113,7 +113,7 @@ class Triples:
 
     def serialize(self, fmt: str) -> str:
         if fmt == "table":
-            rows = [[_display(t.subject), _display(t.predicate), _display(t.object)] for t in self]
+            rows = [[display(t.subject), display(t.predicate), display(t.object)] for t in self]
             return render_table(["subject", "predicate", "object"], rows)
         return serialize_rdf(self.triples, fmt)
 
@@ -196,7 +196,8 @@ def _engine_solutions(s: Solutions) -> ox.QuerySolutions:
 # --- for people: a text table, which no RDF library writes -------------------------------------
 
 
-def _display(t: Term | None) -> str:
+def display(t: Term | None) -> str:
+    """A term for people: a prefixed name, a literal's text, ``_:b`` for a blank node."""
     if t is None:
         return ""
     if isinstance(t, ox.NamedNode):

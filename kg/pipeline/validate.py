@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError
 from kg.core.namespaces import dcterms, sh, shorten
-from kg.core.results import render_table
+from kg.core.results import display, render_table
 from kg.core.terms import rdflib_graph
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ def run_checks(
     for check in checks:
         solutions = check.select(store)
         for row in solutions.rows:
-            words = {n: _words(t) for n, t in zip(solutions.variables, row, strict=True)}
+            words = {n: display(t) for n, t in zip(solutions.variables, row, strict=True)}
             focus = words[solutions.variables[0]]
             first = row[0]
             found.append(
@@ -195,14 +195,6 @@ def run_checks(
                 )
             )
     return found
-
-
-def _words(term: Term | None) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.Literal):
-        return term.value
-    return shorten(term.value) if isinstance(term, ox.NamedNode) else str(term)
 
 
 def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
