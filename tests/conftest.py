@@ -112,18 +112,6 @@ def bank() -> Store:
     return store
 
 
-# Older names of the same graphs, kept while the test modules that use them move to the names
-# above (the report of issue 10 lists them).
-@pytest.fixture(scope="session")
-def curated_store(curated: Store) -> Store:
-    return curated
-
-
-@pytest.fixture(scope="session")
-def built_store_path(curated_path: Path) -> Path:
-    return curated_path
-
-
 @pytest.fixture(params=["oxigraph", "memory", "sparql"])
 def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """One empty, writable store of each backend."""

@@ -30,7 +30,8 @@ def iodm(*args: object) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def test_distances_prints_the_rows_of_cq1(store: str) -> None:
+def test_distances_prints_the_rows_of_cq1(store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a table as wide as its rows, whatever runs the test
     code, out, err = iodm("--store", store, "distances", "--mission", "TOYMIS")
     assert code == EXIT_OK, err
     assert "Field officer in Toy Town" in out and "296.7" in out

@@ -166,24 +166,24 @@ def apache_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def hosts(built_store_path: Path) -> Iterator[Hosts]:
+def hosts(curated_path: Path) -> Iterator[Hosts]:
     binary = apache_binary()
     # Not under pytest's private base directory: when root runs the tests, Apache serves as
     # nobody, who must be able to read the site, as a web server's own user must on any host.
     folder = Path(tempfile.mkdtemp(prefix="iodm-apache-"))
     folder.chmod(0o755)
     try:
-        yield from start_apache(binary, folder, built_store_path)
+        yield from start_apache(binary, folder, curated_path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def start_apache(binary: str, folder: Path, built_store_path: Path) -> Iterator[Hosts]:
+def start_apache(binary: str, folder: Path, curated_path: Path) -> Iterator[Hosts]:
     """Publish the site into FOLDER, start Apache on two free ports, yield, stop it."""
     w3id_port, site_port = free_port(), free_port()
     site_url = f"http://127.0.0.1:{site_port}/"
     site = folder / "site"
-    store = f"oxigraph:{built_store_path}"
+    store = f"oxigraph:{curated_path}"
     published = iodm_cli("--store", store, "publish", "--out", str(site), "--site-url", site_url)
     assert published.returncode == 0, published.stderr
     rules = (site / ".htaccess").read_text()

@@ -69,8 +69,8 @@ def driver() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def server(built_store_path: Path) -> Iterator[str]:
-    with live_server(f"oxigraph:{built_store_path}") as base:
+def server(curated_path: Path) -> Iterator[str]:
+    with live_server(f"oxigraph:{curated_path}") as base:
         yield base
 
 

@@ -9,7 +9,6 @@ is the control (its name must stay published, so the filter does not simply drop
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,12 +16,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from kg.core.namespaces import GRAPH, ID, foaf, iodm, rdf, rdfs, schema
-from kg.pipeline.build import build
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
 from kg.publish.privacy import NAME_PROPERTIES, protect
 from kg.publish.site import publish
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, Store, copy_in_memory
 
 SECRET_GRAPH = GRAPH + "test/privacy"
 ANON = ID + "interview/privacy-test-anonymous"
@@ -64,13 +62,13 @@ LEAKY = [
 
 
 @pytest.fixture(scope="module")
-def leaky_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    store = OxigraphStore(tmp_path_factory.mktemp("leaky") / "store", writable=True)
-    build(store)
-    store.replace_graphs({SECRET_GRAPH: LEAKY})  # straight into the store: no validation
+def leaky_store(curated: Store) -> OxigraphStore:
+    """The session's curated build, copied into memory, plus a graph that names an anonymous
+    interviewee, written straight into the store: no validation stands in the way."""
+    store = copy_in_memory(curated)
+    store.replace_graphs({SECRET_GRAPH: LEAKY})
     assert "Zebulon Quuxworth" in str(list(store.quads(SECRET_GRAPH)))
-    yield store
-    store.close()
+    return store
 
 
 @pytest.fixture(scope="module")

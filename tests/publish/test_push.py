@@ -18,17 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from kg.pipeline.build import build
 from kg.publish.dataset import Published
 from kg.publish.push import count, push
-from kg.store import OxigraphStore, SparqlStore
+from kg.store import SparqlStore, Store
 
-from ..conftest import FIXTURES
 from ..servers import cq_answers, free_port, running
 from .conftest import iodm_cli
 
 pytestmark = pytest.mark.slow
-TOY = sorted((FIXTURES / "toy").glob("*.ttl"))
 VIRTUOSO_INI = """\
 [Database]
 DatabaseFile = {dir}/virtuoso.db
@@ -76,12 +73,8 @@ MaxQueryCostEstimationTime = 400
 
 
 @pytest.fixture(scope="module")
-def reference(built_store_path: Path) -> dict[str, list[tuple[str, ...]]]:
-    store = OxigraphStore(built_store_path)
-    try:
-        result = cq_answers(store)
-    finally:
-        store.close()
+def reference(curated: Store) -> dict[str, list[tuple[str, ...]]]:
+    result = cq_answers(curated)
     assert any(result.values()), "the questions should have answers on the built graph"
     return result
 
@@ -116,10 +109,10 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_push_command_into_the_oxigraph_server(
-    built_store_path: Path, oxigraph_server: str, published: Published, reference
+    curated_path: Path, oxigraph_server: str, published: Published, reference
 ) -> None:  # type: ignore[no-untyped-def]
     target = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
-    r = iodm_cli("--store", f"oxigraph:{built_store_path}", "push", target, timeout=600)
+    r = iodm_cli("--store", f"oxigraph:{curated_path}", "push", target, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "pushed" in r.stderr
     remote = SparqlStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
@@ -130,26 +123,15 @@ def test_push_command_into_the_oxigraph_server(
 
 
 @pytest.fixture(scope="module")
-def with_toy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
-    """The curated graph and the toy fixture, built together: the toy's reporting lines, field
-    office and liaison posts exercise what the curated graph leaves out (it records no reporting
-    line), which is where Virtuoso's property paths went wrong (docs/portable-queries.md)."""
-    store = OxigraphStore(tmp_path_factory.mktemp("with-toy") / "store", writable=True)
-    build(store, TOY)
-    yield store
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def virtuoso_store(virtuoso: str, with_toy: OxigraphStore) -> SparqlStore:
+def virtuoso_store(virtuoso: str, toy: Store) -> SparqlStore:
     remote = SparqlStore(f"{virtuoso}/sparql", f"{virtuoso}/sparql")
-    push(Published(with_toy), remote, batch=500)
+    push(Published(toy), remote, batch=500)
     return remote
 
 
-def test_push_into_virtuoso(virtuoso_store: SparqlStore, with_toy: OxigraphStore) -> None:
+def test_push_into_virtuoso(virtuoso_store: SparqlStore, toy: Store) -> None:
     remote = virtuoso_store
-    published = Published(with_toy)
+    published = Published(toy)
     assert set(published.graphs) <= set(remote.named_graphs())
     for g in published.graphs:
         assert count(remote, g) == sum(1 for _ in published.quads(g))
@@ -162,10 +144,8 @@ def test_push_into_virtuoso(virtuoso_store: SparqlStore, with_toy: OxigraphStore
     assert bool(union)
 
 
-def test_virtuoso_answers_like_the_embedded_store(
-    virtuoso_store: SparqlStore, with_toy: OxigraphStore
-) -> None:
-    expected = cq_answers(with_toy)
+def test_virtuoso_answers_like_the_embedded_store(virtuoso_store: SparqlStore, toy: Store) -> None:
+    expected = cq_answers(toy)
     assert all(expected.values()), "every question should have answers on curated + toy"
     got = cq_answers(virtuoso_store)
     differ = {  # question: (rows missing on Virtuoso, rows only Virtuoso gives)

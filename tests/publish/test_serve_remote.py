@@ -65,8 +65,8 @@ def remote_server(remote: SparqlStore) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def embedded_server(built_store_path: Path) -> Iterator[str]:
-    with live_server(f"oxigraph:{built_store_path}") as base:
+def embedded_server(curated_path: Path) -> Iterator[str]:
+    with live_server(f"oxigraph:{curated_path}") as base:
         yield base
 
 

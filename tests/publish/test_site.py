@@ -144,7 +144,7 @@ def test_publish_never_overwrites_a_foreign_directory(published: Published, tmp_
     assert (out / "thesis.tex").read_text() == "precious"
 
 
-def test_publish_command(built_store_path: Path, tmp_path: Path) -> None:
-    r = iodm_cli("--store", f"oxigraph:{built_store_path}", "publish", "--out", str(tmp_path / "s"))
+def test_publish_command(curated_path: Path, tmp_path: Path) -> None:
+    r = iodm_cli("--store", f"oxigraph:{curated_path}", "publish", "--out", str(tmp_path / "s"))
     assert r.returncode == 0, r.stderr
     assert "published" in r.stderr and (tmp_path / "s" / "index.html").is_file()
