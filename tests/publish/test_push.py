@@ -112,10 +112,11 @@ def test_push_command_into_the_oxigraph_server(
     curated_path: Path, oxigraph_server: str, published: Published, reference
 ) -> None:  # type: ignore[no-untyped-def]
     target = f"sparql:{oxigraph_server}/query,{oxigraph_server}/update"
+    remote = SparqlStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
+    remote.update("DROP SILENT ALL")  # the server is shared with other modules: start from nothing
     r = iodm_cli("--store", f"oxigraph:{curated_path}", "push", target, timeout=600)
     assert r.returncode == 0, r.stderr
     assert "pushed" in r.stderr
-    remote = SparqlStore(f"{oxigraph_server}/query", f"{oxigraph_server}/update")
     assert set(published.graphs) <= set(remote.named_graphs())
     for g in published.graphs:
         assert count(remote, g) == sum(1 for _ in published.quads(g))
