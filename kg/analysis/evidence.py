@@ -195,18 +195,13 @@ def positions(graph: nx.MultiDiGraph, who: str, date: str | None) -> list[str]:
     stations = targets(graph, who, "hasDutyStation" if is_post else "hasSite")
     if not stations:
         return ["duty station not recorded" if is_post else "a unit, site not recorded"]
-    return sorted({_where(graph, who, s, is_post) for s in stations})
+    return sorted({_where(graph, who, s) for s in stations})
 
 
-def _where(graph: nx.MultiDiGraph, who: str, station: str, is_post: bool) -> str:
-    from kg.analysis.network import ancestors
-
+def _where(graph: nx.MultiDiGraph, who: str, station: str) -> str:
     if has_class(graph, station, "iodm:IOHeadquarters"):
         return "IO headquarters"
-    if is_post:
-        homes = presences(graph, who)
-    else:
-        homes = [u for u in ancestors(graph, [who]) if has_class(graph, u, "iodm:FieldPresence")]
+    homes = presences(graph, who)
     hosts = {h for p in homes for h in targets(graph, p, "hostState")}
     capitals = {c for h in hosts for c in targets(graph, h, "hasCapital")}
     if station in capitals or has_class(graph, station, "iodm:FieldPresenceHeadquarters"):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import math
 from collections import deque
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -106,23 +105,10 @@ def sources(graph: nx.MultiDiGraph, node: str, relation: str) -> list[str]:
     return sorted({s for s, _, d in graph.in_edges(node, data=True) if d["relation"] == relation})
 
 
-def ancestors(graph: nx.MultiDiGraph, units: Iterable[str]) -> list[str]:
-    """The units and every unit they are part of (org:subOrganizationOf, org:unitOf)."""
-    seen: list[str] = []
-    queue = deque(units)
-    while queue:
-        unit = queue.popleft()
-        if unit in seen:
-            continue
-        seen.append(unit)
-        queue.extend(targets(graph, unit, "subOrganizationOf") + targets(graph, unit, "unitOf"))
-    return seen
-
-
-def presences(graph: nx.MultiDiGraph, post: str) -> list[str]:
-    """The field presences a post belongs to (through its unit and the units above)."""
-    units = ancestors(graph, targets(graph, post, "postIn"))
-    return [u for u in units if has_class(graph, u, "iodm:FieldPresence")]
+def presences(graph: nx.MultiDiGraph, member: str) -> list[str]:
+    """The field presences a post or unit belongs to, as the build derived them
+    (``iodm:inFieldPresence``, queries/derive/field-presence-membership.rq)."""
+    return targets(graph, member, "inFieldPresence")
 
 
 def members(graph: nx.MultiDiGraph, unit: str) -> tuple[list[str], list[str]]:

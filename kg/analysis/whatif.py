@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from kg.analysis import PREDISPOSE
-from kg.analysis.network import build, members, sources, targets
+from kg.analysis.network import build, members, presences, sources, targets
 from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profile, Profiler
 from kg.analysis.resolve import Resource, resolve
 from kg.analysis.rules import derive
@@ -224,12 +224,7 @@ def _mission(
     for lever in levers:
         if lever.target:
             r = resolve(store, lever.target, kinds, names, (*UNITS, "post"), "a unit or post")
-            start = [r.iri] if r.kind != "post" else targets(graph, r.iri, "postIn")
-            from kg.analysis.network import ancestors, has_class
-
-            found = [
-                u for u in ancestors(graph, start) if has_class(graph, u, "iodm:FieldPresence")
-            ]
+            found = presences(graph, r.iri)
             if found:
                 return Resource(found[0], names.get(found[0], shorten(found[0])), "field presence")
     raise UsageError("which mission?", "give --mission M (an IRI or a label)")
