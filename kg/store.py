@@ -14,7 +14,6 @@ them the same semantics.)
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ import pyoxigraph as ox
 
 from kg.core.errors import QueryError, StoreError, UsageError
 from kg.core.results import Boolean, Result, Solutions, Triples
+from kg.core.sparqltext import has_dataset_clause, main_group_start
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
@@ -203,7 +203,8 @@ class OxigraphStore(Store):
             ) from e
 
     def _query(self, sparql: str) -> Result:
-        return self.run(sparql)
+        # The union default graph would hide a query's own FROM: honour it, as endpoints do.
+        return self.run(sparql, union=not has_dataset_clause(sparql))
 
     def run(
         self,
@@ -430,17 +431,6 @@ class SparqlStore(Store):
         self._post(self.update_url, {"update": sparql}, "*/*")
 
 
-_IRIREF = re.compile(r'<[^<>"{}|^`\\\x00-\x20]*>')
-_STRING = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|'
-    r"'''(?:[^'\\]|\\.|'(?!''))*'''|"
-    r'"(?:[^"\\\n]|\\.)*"|'
-    r"'(?:[^'\\\n]|\\.)*'",
-    re.S,
-)
-_WHERE = re.compile(r"(?i)\bWHERE\b")
-
-
 def bind_parameters(sparql: str, bindings: Bindings) -> str:
     """Bind variables with BIND clauses placed first in the query's top-level group.
 
@@ -457,39 +447,5 @@ def bind_parameters(sparql: str, bindings: Bindings) -> str:
         if isinstance(term, ox.BlankNode):
             raise UsageError(f"parameter {name}: a blank node cannot be bound")
     block = "".join(f"BIND ({term} AS ?{name}) " for name, term in bindings.items())
-    brace = _main_group_start(sparql)
+    brace = main_group_start(sparql)
     return sparql[: brace + 1] + " " + block + sparql[brace + 1 :].lstrip()
-
-
-def _main_group_start(sparql: str) -> int:
-    """Index of the ``{`` opening the top-level WHERE group: the first ``{`` at brace depth 0
-    after a WHERE at depth 0, or the first at depth 0 when the query has no such WHERE (a
-    SELECT may leave it out). Strings, IRIs and comments are skipped."""
-    i, n, depth = 0, len(sparql), 0
-    opens: list[int] = []  # the depth-0 braces
-    where: int | None = None  # the depth-0 WHERE
-    while i < n:
-        c = sparql[i]
-        if c == "#":
-            end = sparql.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        if c == "<" and (m := _IRIREF.match(sparql, i)):
-            i = m.end()
-            continue
-        if c in "\"'" and (m := _STRING.match(sparql, i)):
-            i = m.end()
-            continue
-        if depth == 0 and c in "wW" and where is None and _WHERE.match(sparql, i):
-            where = i
-        elif c == "{":
-            if depth == 0:
-                opens.append(i)
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        i += 1
-    after = [o for o in opens if where is None or o > where]
-    if not after:
-        raise QueryError("cannot bind parameters: the query has no WHERE group")
-    return after[0]

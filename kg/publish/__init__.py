@@ -6,9 +6,9 @@ description and every SPARQL answer. An interviewee who chose anonymity is withh
 before anything can be asked (:mod:`kg.publish.privacy`).
 
 Modules: ``commands`` (argparse only, so ``iodm --help`` stays instant), ``privacy``,
-``dataset`` (the snapshot, queries with time-outs and row limits, updates), ``sparqltext``
-(what the protocol needs to know of query text), ``negotiate`` (Accept headers), ``iris``
-(w3id IRIs ↔ server paths), ``describe`` (what is said about one resource), ``ontology_doc``,
+``dataset`` (the snapshot, queries with time-outs and row limits, updates), ``negotiate``
+(Accept headers), ``iris`` (w3id IRIs ↔ server paths), ``describe`` (what is said about one
+resource), ``ontology_doc``,
 ``void`` (VoID, DCAT and dumps), ``html`` (Jinja2 pages), ``documents`` (every document, as a
 media type and a body, for both of the next two), ``app`` (the Starlette application), ``site``
 (the static site), ``push`` (loading a remote SPARQL engine).

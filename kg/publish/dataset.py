@@ -28,8 +28,8 @@ import pyoxigraph as ox
 
 from kg.core.errors import IODMError, QueryError, StoreError
 from kg.core.results import Result
+from kg.core.sparqltext import add_using, has_dataset_clause, tokens
 from kg.publish.privacy import protect
-from kg.publish.sparqltext import add_using, has_dataset_clause, tokens
 from kg.store import OxigraphStore, Store
 
 T = TypeVar("T")

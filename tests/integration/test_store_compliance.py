@@ -153,6 +153,12 @@ def test_run_takes_the_dataset_it_is_given(oxigraph: OxigraphStore) -> None:
 def test_run_without_the_union_reads_the_query_own_dataset(oxigraph: OxigraphStore) -> None:
     query = f"SELECT ?s FROM <{GRAPH_B}> WHERE {{ ?s <{EX}years> ?y }}"
     assert subjects(oxigraph.run(query, union=False)) == [EX + "bob"]
+    # and a plain query with FROM reads its own dataset, as a SPARQL endpoint would
+    assert subjects(oxigraph.query(query)) == [EX + "bob"]
+    assert subjects(oxigraph.query(query.replace(f"FROM <{GRAPH_B}> ", ""))) == [
+        EX + "alice",
+        EX + "bob",
+    ]
 
 
 def test_run_resolves_relative_iris_against_the_base(oxigraph: OxigraphStore) -> None:
