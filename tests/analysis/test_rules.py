@@ -154,3 +154,28 @@ def test_a_rule_result_is_rdf(stabilization) -> None:  # type: ignore[no-untyped
     derivation = derive(stabilization)
     kinds = {t.object for t in derivation.triples if t.predicate.value.endswith("#type")}
     assert kinds == {ox.NamedNode(iodm.FactorObservation)}
+
+
+UNKNOWN_OVERLAP = """
+SELECT ?derived ?holding WHERE {
+  ?derived prov:wasDerivedFrom ?base , ?holding .
+  ?holding a iodm:PostHolding .
+  ?base a iodm:FactorObservation .
+  FILTER (STRSTARTS(STR(?derived), "https://w3id.org/iodm/id/derived/applies-through-post-holding/"))
+  { ?base iodm:startDate ?from FILTER NOT EXISTS { ?holding iodm:endDate ?end } }
+  UNION
+  { ?base iodm:endDate ?to FILTER NOT EXISTS { ?holding iodm:startDate ?start } }
+}
+"""
+
+
+@pytest.mark.parametrize("graph", ["curated", "toy"])
+def test_no_dated_observation_reaches_a_holding_not_known_to_overlap(
+    graph: str, request: pytest.FixtureRequest
+) -> None:
+    """Unknown is not overlap (issue 11): a dated observation reaches a holding only when the
+    holding's dates show that it overlaps the observed period."""
+    derivation = derive(request.getfixturevalue(graph))
+    assert derivation.per_rule["applies-through-post-holding"] > 0  # the rule did run and derive
+    found = select(derivation.store, UNKNOWN_OVERLAP).rows
+    assert not found, found
