@@ -62,12 +62,46 @@ class Line:
 
 
 @dataclass
+class Characterization:
+    """What the source itself says of the subject's approach in a post (``iodm:leansToward`` on a
+    post holding): stated by the paper, never derived from factors."""
+
+    pole: str
+    holding: str  # the holding's label, e.g. "Klein as head of UNMIL"
+    words: str  # the holding's comment: the paper's own words
+    evidence: list[Evidence]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pole": self.pole,
+            "holding": self.holding,
+            "words": self.words,
+            "evidence": [{"iri": e.iri, "kind": e.kind, "label": e.label} for e in self.evidence],
+        }
+
+
+#: What the factor lines of a profile are: IODM's coding, not the paper's statement.
+READING = (
+    "IODM's reading: the rules (queries/rules) apply the paper's factors to this graph; which "
+    "factor reaches whom is IODM's coding, each line naming the passage that licenses it."
+)
+
+
+@dataclass
 class Profile:
     subject: str
     label: str
     kind: str
     at: str | None
     lines: list[Line] = field(default_factory=list)
+    stated: list[Characterization] = field(default_factory=list)
+
+    @property
+    def stated_lean(self) -> str:
+        """The pole the paper characterizes the subject's approach with: confrontation,
+        conciliation, mixed (both, in different posts) or none (the paper says nothing)."""
+        poles = {c.pole for c in self.stated}
+        return poles.pop() if len(poles) == 1 else "mixed" if poles else "none"
 
     def factors_toward(self, pole: str) -> list[str]:
         seen: dict[str, str] = {}
@@ -90,6 +124,17 @@ class Profile:
             return "balanced"
         return CONFRONTATION if up > down else CONCILIATION
 
+    def headline(self) -> str:
+        """The paper's characterization first, where it gives one."""
+        if self.stated_lean == "none":
+            return ""
+        if self.stated_lean == "mixed":
+            return (
+                f"The paper characterizes {self.label}'s approach differently in different posts."
+            )
+        adjective = "confrontational" if self.stated_lean == CONFRONTATION else "conciliatory"
+        return f"The paper characterizes {self.label}'s approach as {adjective}."
+
     def summary(self) -> str:
         up, down = self.factors_toward(CONFRONTATION), self.factors_toward(CONCILIATION)
         if not self.lines:
@@ -99,11 +144,17 @@ class Profile:
             CONFRONTATION: "toward confrontation",
             CONCILIATION: "toward conciliation",
         }[self.lean]
-        return (
-            f"Summary: {len(up)} factor(s) pull toward confrontation, {len(down)} toward "
-            f"conciliation; net lean {lean}. This is a count of factors, not a weight, a "
+        text = (
+            f"IODM's factor count: {len(up)} factor(s) pull toward confrontation, {len(down)} "
+            f"toward conciliation; net {lean}. This is a count of factors, not a weight, a "
             "probability or a prediction of any response."
         )
+        if self.stated_lean in (CONFRONTATION, CONCILIATION) and self.lean != self.stated_lean:
+            text += (
+                f" It differs from the paper's characterization ({self.stated_lean}), which "
+                "stands: factors predispose, and the paper reports the approach itself."
+            )
+        return text
 
     def render(self, width: int = 100) -> str:
         when = f"at {self.at}" if self.at else "at any date the graph records (no --at given)"
@@ -113,8 +164,19 @@ class Profile:
             f"{article} {self.kind}, {when}",
             "",
         ]
+        if self.stated:
+            out += _wrap(self.headline(), width, "")
+            for c in self.stated:
+                arrow = "→ confrontation" if c.pole == CONFRONTATION else "← conciliation "
+                out.append(f"   {arrow}  stated by the paper: {c.holding}")
+                out += _wrap(c.words, width, "     ")
+                cites = "; ".join(e.cite() for e in c.evidence) or "none recorded"
+                out += _wrap(f"evidence: {cites}", width, "     ")
+            out.append("")
         if not self.lines:
             out.append("No factor observation applies to it in this graph.")
+        else:
+            out += _wrap(READING, width, "")
         for i, line in enumerate(self.lines, start=1):
             arrow = "→ confrontation" if line.pole == CONFRONTATION else "← conciliation "
             category = f" ({line.factor.category})" if line.factor.category else ""
@@ -149,6 +211,9 @@ class Profile:
             "conciliation": self.factors_toward(CONCILIATION),
             "crossPressure": self.cross_pressured,
             "netLean": self.lean,
+            "statedByPaper": [c.to_json() for c in self.stated],
+            "statedLean": self.stated_lean,
+            "linesAre": READING,
             "note": PREDISPOSE,
         }
 
@@ -181,6 +246,7 @@ class Profiler:
         self.factors = factors(derivation.store)
         self.evidence = evidence(facts_store)
         self.nodes = _index(derivation.store)
+        self.stated = self._characterizations(facts_store)
         self.by_subject: dict[str, list[str]] = defaultdict(list)
         for iri, node in self.nodes.items():
             if iri.startswith(DERIVED):
@@ -228,7 +294,39 @@ class Profiler:
             self.kinds.get(subject, "resource"),
             self.derivation.at,
             lines,
+            self.stated.get(subject, []),
         )
+
+    def _characterizations(self, store: Store) -> dict[str, list[Characterization]]:
+        """Official → what the source says of their approach in each post they held."""
+        from kg.analysis.facts import select, value
+
+        rows = select(
+            store,
+            "SELECT ?h ?pole ?official ?post ?comment ?source WHERE { ?h iodm:leansToward ?pole ; "
+            "iodm:holder ?official ; iodm:heldPost ?post . OPTIONAL { ?h rdfs:comment ?comment } "
+            "OPTIONAL { ?h dcterms:source ?source } } ORDER BY ?h ?source",
+        )
+        found: dict[str, Characterization] = {}
+        owners: dict[str, str] = {}
+        for h, pole, official, post, comment, source in rows.rows:
+            key = value(h)
+            if value(pole) not in _POLES:
+                continue
+            if key not in found:
+                official_label = self.labels.get(value(official), shorten(value(official)))
+                post_label = self.labels.get(value(post), shorten(value(post)))
+                found[key] = Characterization(
+                    _POLES[value(pole)], f"{official_label} as {post_label}", value(comment), []
+                )
+                owners[key] = value(official)
+            e = self.evidence.get(value(source))
+            if e is not None and e not in found[key].evidence:
+                found[key].evidence.append(e)
+        by_subject: dict[str, list[Characterization]] = defaultdict(list)
+        for key, c in found.items():
+            by_subject[owners[key]].append(c)
+        return dict(by_subject)
 
     def _chain(self, iri: str) -> tuple[list[str], str, list[str]]:
         """(the sentences from the subject down, the root observation, every node on the way)."""

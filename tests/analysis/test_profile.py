@@ -109,7 +109,7 @@ def test_every_line_of_every_curated_profile_cites_a_passage(profiler: Profiler)
             assert kinds & {"passage", "footnote"}, (subject, line.statement)
             assert line.paths and all(line.paths), (subject, line.statement)
         text = p.render()
-        assert text.count("evidence: ") == len(p.lines)
+        assert text.count("evidence: ") == len(p.lines) + len(p.stated)
         assert "none recorded" not in text
         assert PREDISPOSE.split(":")[0] in text
 
@@ -160,3 +160,40 @@ def test_resolve_errors_are_usage_errors_with_hints(
     with pytest.raises(UsageError, match=message) as e:
         resolve(curated, text, profiler.kinds, profiler.labels, WANTED, "an official, post or unit")
     assert e.value.hint
+
+
+@pytest.mark.parametrize(
+    ("official", "pole", "words"),
+    [
+        # sub-section 'Previous experience': "which entailed a confrontational approach"
+        ("jacques-paul-klein", CONFRONTATION, "confrontational approach"),
+        # same sub-section: Doss "took a more conciliatory approach"
+        ("alan-doss", CONCILIATION, "conciliatory approach"),
+    ],
+)
+def test_a_profile_opens_with_the_paper_characterization(
+    profiler: Profiler, official: str, pole: str, words: str
+) -> None:
+    """The paper as the oracle (issue 11): the headline agrees with the paper, cites its words
+    first, and where IODM's factor count differs it says so and keeps the paper's reading."""
+    profile = profiler.profile(ID + "official/" + official)
+    assert profile.stated_lean == pole
+    text = profile.render()
+    adjective = "confrontational" if pole == CONFRONTATION else "conciliatory"
+    assert (
+        text.splitlines()[3]
+        == f"The paper characterizes {profile.label}'s approach as {adjective}."
+    )
+    assert text.index(words) < text.index("IODM's reading")  # the paper's words come first
+    if profile.lean != pole:
+        assert f"differs from the paper's characterization ({pole})" in profile.summary()
+    assert profile.to_json()["statedLean"] == pole
+
+
+def test_no_characterization_is_invented(profiler: Profiler) -> None:
+    """Posts and units get no headline of their own: the paper characterizes officials' approach
+    in a post (iodm:leansToward on a holding), and nothing else is read as one."""
+    for subject in profiler.subjects():
+        profile = profiler.profile(subject)
+        if profile.kind != "official":
+            assert profile.stated == [] and profile.headline() == ""
