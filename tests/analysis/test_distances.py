@@ -44,13 +44,16 @@ def test_toy_numbers(toy) -> None:  # type: ignore[no-untyped-def]
     assert found[TOY + "post-hq-desk"].outside is True and found[TOY + "post-hq-desk"].km is None
 
 
-def test_curated_field_posts_rank_above_capital_posts(curated) -> None:  # type: ignore[no-untyped-def]
-    """CQ1's expectation: subnational posts farther than mission-HQ posts in the capital; New
-    York and Geneva posts outside the host state (coordinates: common public knowledge)."""
+def test_curated_capital_posts_at_zero_and_the_east_of_drc_unplaced(curated) -> None:  # type: ignore[no-untyped-def]
+    """CQ1 on the curated graph: mission-HQ posts in the capital at 0 km; the post in "the
+    conflict-affected east" of DRC has no distance, since the paper names a region and gives no
+    position (sub-section "Position vis-à-vis host state authorities"); New York and Geneva posts
+    outside the host state (coordinates: common public knowledge)."""
     found = rows(curated)
     with_km = [r for r in found if r.km is not None]
-    assert with_km and with_km[0].km > 0
-    assert any(r.km == 0 for r in with_km)  # posts at mission headquarters in the capital
+    assert with_km and all(r.km == 0 for r in with_km)  # posts at mission headquarters
+    (east,) = [r for r in found if r.post.endswith("/post/monuc-monusco-official-eastern-drc")]
+    assert east.km is None and east.outside is False
     outside = [r for r in found if r.outside]
     assert outside and all(r.km is None for r in outside)
 

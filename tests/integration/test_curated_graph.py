@@ -83,31 +83,24 @@ def test_every_claim_carries_a_source(curated: Store) -> None:
 # --- CQ1: distance from the capital authorities ------------------------------------------------
 
 
-def test_cq1_field_office_posts_rank_above_mission_headquarters_posts(curated: Store) -> None:
+def test_cq1_the_east_of_drc_is_a_region_without_a_distance(curated: Store) -> None:
+    # The paper (sub-section "Position vis-à-vis host state authorities"): "in DRC, peacekeeping
+    # officials based in the conflict-affected east ... were among the most prominent critics":
+    # a region; it names no town and gives no position, so no distance to Kinshasa is derived.
     got = answer(curated, "cq1-distance-from-capital")
-    kinds = {
-        r["station"]: r["kind"]
-        for r in select(
-            curated,
-            "SELECT ?station ?kind WHERE { ?station a ?kind ."
-            " VALUES ?kind { pko:FieldOffice pko:MissionHeadquarters pko:IOHeadquarters } }",
-        )
+    capitals = {
+        r["station"]
+        for r in select(curated, "SELECT ?station WHERE { ?station a pko:MissionHeadquarters }")
     }
-    field = [
-        i for i, r in enumerate(got) if kinds.get(r["dutyStation"], "").endswith("FieldOffice")
-    ]
-    capital = [
-        i
-        for i, r in enumerate(got)
-        if kinds.get(r["dutyStation"], "").endswith("MissionHeadquarters")
-    ]
-    assert field and capital
-    assert max(field) < min(capital)
-    assert all(float(got[i]["distanceKm"]) > 500 for i in field)  # the east is far from Kinshasa
+    capital = [i for i, r in enumerate(got) if r["dutyStation"] in capitals]
+    assert capital
     assert all(got[i]["distanceKm"] == "0" and got[i]["reportingSteps"] == "0" for i in capital)
-    east = got[field[0]]
-    assert east["post"] == ID + "post/monuc-monusco-official-eastern-drc"
-    assert east["capitalLabel"] == "Kinshasa" and east["outsideHostState"] == "false"
+    (east,) = [
+        i for i, r in enumerate(got) if r["post"] == ID + "post/monuc-monusco-official-eastern-drc"
+    ]
+    assert got[east]["distanceKm"] == ""  # unknown, not invented
+    assert got[east]["capitalLabel"] == "Kinshasa" and got[east]["outsideHostState"] == "false"
+    assert east > max(capital)  # posts without a distance come last
 
 
 def test_cq1_new_york_and_geneva_posts_are_outside_the_host_state(curated: Store) -> None:
@@ -463,7 +456,7 @@ def test_coordinates_come_only_from_labelled_common_knowledge(curated: Store) ->
         " WHERE { ?place geo:lat ?lat ; geo:long ?long ."
         ' FILTER (STRSTARTS(STR(?place), "https://w3id.org/iodm/id/")) }',
     )
-    assert len(got) >= 14
+    assert len(got) >= 13  # not the east of DRC: the paper names a region, no town, no position
     for r in got:
         assert r["labelled"] == "true", r
         for value in (r["lat"], r["long"]):
@@ -570,4 +563,6 @@ def test_the_build_derived_distances_for_the_posts_it_can_place(curated: Store) 
     )
     assert isinstance(got, Solutions)
     (count,) = next(iter(got.rows))
-    assert isinstance(count, ox.Literal) and int(count.value) >= 4
+    # the three posts at mission headquarters in a capital; none in the east of DRC, a region
+    # whose position the paper does not give
+    assert isinstance(count, ox.Literal) and int(count.value) >= 3
