@@ -44,8 +44,9 @@ CURATED_NOTE = (
 DESCRIPTIVE = (
     "Descriptive only: counts of the responses this graph records. No association or effect is "
     "estimated, and a response with several respondents counts once in each row that fits one of "
-    "them. Ranks are ordinal (Figure 2's order): medians (the lower of two middle ranks) and "
-    "ranges, no means."
+    "them. Ranks are ordinal and IODM's coding of the spectrum (the paper gives its two ends and "
+    "what lies between, not an order within them): medians (the lower of two middle ranks) and "
+    "ranges, no means. Which factors apply to a respondent is IODM's reading (queries/rules)."
 )
 
 

@@ -141,8 +141,9 @@ def spectrum(ctx: Context) -> Figure:
     )
     responses = select(
         ctx.store,
-        "SELECT ?response ?rank ?who ?acronym ?whoLabel WHERE { ?response a iodm:Response ; "
+        "SELECT ?response ?rank ?who ?acronym ?whoLabel ?basis WHERE { ?response a iodm:Response ; "
         "iodm:hasResponseOption ?o . ?o iodm:confrontationRank ?rank . "
+        "OPTIONAL { ?response iodm:placementBasis ?basis } "
         "OPTIONAL { ?response iodm:respondent ?who . OPTIONAL { ?who iodm:acronym ?acronym } "
         "OPTIONAL { ?who rdfs:label ?whoLabel } } } ORDER BY DESC(?rank) ?response ?who",
     )
@@ -180,7 +181,8 @@ def spectrum(ctx: Context) -> Figure:
             fontsize=9,
         )
     by_response: dict[str, tuple[int, list[str]]] = {}
-    for response, rank, who, acronym, who_label in responses.rows:
+    stated = {value(r) for r, *_, basis in responses.rows if value(basis) == iodm.StatedInSource}
+    for response, rank, who, acronym, who_label, _basis in responses.rows:
         names = by_response.setdefault(value(response), (int(value(rank)), []))[1]
         name = value(acronym) or value(who_label) or (shorten(value(who)) if who else "")
         if name and name not in names:
@@ -189,7 +191,7 @@ def spectrum(ctx: Context) -> Figure:
     # near it (within two options either side), its height following its number of lines.
     placed: list[tuple[int, float, float]] = []  # x, bottom, top
     step = min((b - a for a, b in pairwise(ranks) if b > a), default=10)
-    for _response, (x, names) in sorted(by_response.items(), key=lambda kv: (-kv[1][0], kv[0])):
+    for iri, (x, names) in sorted(by_response.items(), key=lambda kv: (-kv[1][0], kv[0])):
         text = "\n".join(textwrap.wrap(" / ".join(names) or "respondent unknown", 18))
         height = 0.2 * (text.count("\n") + 1) + 0.2
         y = 0.55
@@ -205,7 +207,13 @@ def spectrum(ctx: Context) -> Figure:
             va="bottom",
             fontsize=8,
             arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.8},
-            bbox={"boxstyle": "round,pad=0.3", "fc": "#fff7bc", "ec": "#999999", "lw": 0.6},
+            bbox={
+                "boxstyle": "round,pad=0.3",
+                "fc": "#fff7bc",
+                "ec": "#555555" if iri in stated else "#999999",
+                "lw": 1.2 if iri in stated else 0.6,
+                "ls": "-" if iri in stated else "--",
+            },
         )
     top = max((t for _, _, t in placed), default=0.55) + 0.5
     fig.set_size_inches(13, max(5.4, 3.2 + 0.75 * top))
@@ -217,26 +225,38 @@ def spectrum(ctx: Context) -> Figure:
 
     handles = [
         Line2D(
-            [], [], marker="o", ls="", color="#777777", label="response option (the paper's order)"
+            [],
+            [],
+            marker="o",
+            ls="",
+            color="#777777",
+            label="response option (the order within the ends and the middle: IODM's reading)",
+        ),
+        Patch(
+            fc="#fff7bc",
+            ec="#555555",
+            lw=1.2,
+            label="a response the source places on the spectrum, by respondent",
         ),
         Patch(
             fc="#fff7bc",
             ec="#999999",
-            label=f"a response recorded in the graph ({len(by_response)}), by respondent",
+            ls="--",
+            label="a response IODM places (the coder's reading), by respondent",
         ),
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
     fig.suptitle(
-        "The conciliation–confrontation spectrum (Figure 2 redrawn), "
-        "with the responses in the graph",
+        "The conciliation–confrontation spectrum (after Figure 2), "
+        f"with the {len(by_response)} responses in the graph",
         fontsize=13,
     )
     _source(
         fig,
         ctx.source_line(
             "Figure 2 and section 'The Conciliation-Confrontation Spectrum' (Figure 2 is lost in "
-            "the text IODM has: the order of the options follows the paper's prose; leaking "
-            "reports and public criticism are placed by IODM's vocabulary)"
+            "the text IODM has; the paper gives the two ends and what lies between, the order "
+            "within them and the places of leaking reports and public criticism are IODM's)"
         ),
     )
     return fig
