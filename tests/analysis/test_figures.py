@@ -11,7 +11,7 @@ from kg.analysis.distances import rows
 from kg.analysis.figures import NAMES, Context, draw, save
 
 TITLES = {
-    "spectrum": "conciliation–confrontation spectrum (Figure 2 redrawn)",
+    "spectrum": "conciliation–confrontation spectrum (after Figure 2)",
     "factors": "Table 1 as a factor map",
     "hierarchy": "units and posts coloured by net lean",
     "distances": "Posts by distance from the host capital",
