@@ -171,6 +171,11 @@ def test_cases_state_no_norm_publicity_or_response_the_paper_does_not(curated: S
     # "the 2018 election in DRC, whose results are widely regarded as fraudulent": no norm named.
     election = f"<{ID}violation/drc-2018-election-results>"
     assert not ask(curated, f"ASK {{ {election} iodm:violatesNorm ?n }}")
+    # East Timor: the human rights section "would be more zealous about adherence to human rights
+    # principles" and its annual report "was very critical" (sub-section "Place in the IO
+    # hierarchy"): no violated norm is named.
+    timor = f"<{ID}violation/east-timor-human-rights-violations-annual-report>"
+    assert not ask(curated, f"ASK {{ {timor} iodm:violatesNorm ?n }}")
     # East Timor: the account ends with the leadership's request; whether the report then came out,
     # and in what form, is not said (sub-section "Place in the IO hierarchy").
     assert not ask(
@@ -388,8 +393,10 @@ def test_cq11_drc_report_withheld_by_leadership_and_leaked(curated: Store) -> No
     # of upsetting relations'", sub-section "Place in the IO hierarchy"); concealment is its
     # illustration of "the most conciliatory response", UNAMID. The leadership leans, no option.
     assert stances[ID + "unit/monuc-monusco-leadership"] == ("", "conciliation")
-    assert stances[ID + "organization/dpko"] == ("public criticism", "confrontation")
-    assert stances[ID + "organization/ohchr"] == ("public criticism", "confrontation")
+    # DPKO and OHCHR: only "repeated requests ... to make the report public" (Human Rights Watch
+    # 2008, 93): a lean toward confrontation, no option of the spectrum.
+    assert stances[ID + "organization/dpko"] == ("", "confrontation")
+    assert stances[ID + "organization/ohchr"] == ("", "confrontation")
     outcomes = {r["optionLabel"] for r in got if r["role"] == "outcome"}
     assert outcomes == {"leaking reports to the press"}
 
@@ -433,6 +440,62 @@ def test_cq11_unamid_allegations_name_no_unit_and_no_option(curated: Store) -> N
     ):
         assert ID + "unit/" + unit not in parties
     assert all(r["optionLabel"] == "" for r in stances)
+    # The paper does not say the disagreement resulted in the response it reports for UNAMID.
+    assert not [r for r in got if r["role"] == "outcome"]
+
+
+def test_unamid_suppression_is_an_accusation(curated: Store) -> None:
+    # "UNAMID, accused of suppressing information about human rights violations by the Sudanese
+    # military (Elbasri 2016)" (section "The Conciliation-Confrontation Spectrum").
+    label = select(
+        curated,
+        f"SELECT ?l ?c WHERE {{ <{ID}response/unamid-suppressing-information> rdfs:label ?l ;"
+        " rdfs:comment ?c }",
+    )
+    assert label
+    for r in label:
+        assert "accused of suppressing" in r["l"] and "accus" in r["c"]
+        assert "UNAMID suppressed" not in r["l"]
+
+
+def test_cq11_eastern_drc_officials_criticized_joint_operations_naming_no_option(
+    curated: Store,
+) -> None:
+    # "In DRC, peacekeeping officials based in the conflict-affected east, where the Congolese army
+    # had abused the population for decades, were among the most prominent critics of joint
+    # operations with the army." (sub-section "Position vis-à-vis host state authorities"): the
+    # paper's own sentence, citing no source; Paddon Rhoads (2016, 148) is cited by the next
+    # sentence only, on the mission leadership.
+    got = _disagreement(curated, "drc-joint-operations-with-the-army")
+    stances = {r["party"]: (r["optionLabel"], r["poleLabel"]) for r in got if r["role"] == "stance"}
+    assert stances[ID + "unit/monuc-monusco-eastern-drc"] == ("", "confrontation")
+    paddon = f"<{ID}reference/paddon-rhoads-2016>"
+    for node in (
+        "violation/drc-army-abuses-eastern-drc",
+        "stance/drc-joint-operations-with-the-army-east",
+    ):
+        assert not ask(
+            curated, f"ASK {{ <{ID}{node}> dcterms:source|prov:wasDerivedFrom {paddon} }}"
+        )
+        assert ask(
+            curated, f"ASK {{ <{ID}{node}> dcterms:source <{ID}passage/position-eastern-drc> }}"
+        )
+    assert ask(
+        curated,
+        f"ASK {{ <{ID}response/drc-leadership-dismissed-concerns-joint-operations>"
+        f" prov:wasDerivedFrom <{ID}passage/position-eastern-drc> , {paddon} }}",
+    )
+
+
+def test_ngo_flights_case_has_no_place_or_mission_the_paper_does_not_state(curated: Store) -> None:
+    # "some candidates for elections pretended to be NGO members in order to join peacekeepers on
+    # UN flights and campaign across the country, thus undermining the norm of fair electoral
+    # competition" (sub-section "Position vis-à-vis host state authorities"): no country or mission.
+    node = f"<{ID}violation/candidates-posing-as-ngo-members-on-un-flights>"
+    assert not ask(curated, f"ASK {{ {node} iodm:occurredAt|iodm:perpetrator ?x }}")
+    assert not ask(curated, f"ASK {{ ?r iodm:respondsTo {node} }}")
+    assert not ask(curated, f"ASK {{ ?d iodm:concernsViolation {node} }}")
+    assert ask(curated, f"ASK {{ {node} dcterms:source <{ID}passage/position-ngo-flights> }}")
 
 
 # --- curation rules -----------------------------------------------------------------------------
