@@ -99,6 +99,8 @@ def test_cq1_the_east_of_drc_is_a_region_without_a_distance(curated: Store) -> N
         i for i, r in enumerate(got) if r["post"] == ID + "post/monuc-monusco-official-eastern-drc"
     ]
     assert got[east]["distanceKm"] == ""  # unknown, not invented
+    assert got[east]["dutyStation"] == ""  # a region, not a duty station: the paper names no town
+    assert not ask(curated, f"ASK {{ <{ID}place/eastern-drc> a iodm:DutyStation }}")
     assert got[east]["capitalLabel"] == "Kinshasa" and got[east]["outsideHostState"] == "false"
     assert east > max(capital)  # posts without a distance come last
 
