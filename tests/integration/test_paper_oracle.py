@@ -42,3 +42,42 @@ def test_every_rank_of_the_spectrum_is_marked_as_iodms_reading(curated: Store) -
     for r in found:
         assert r["basis"] == "https://w3id.org/iodm#CodersReading", r["option"]
         assert "IODM's" in r["note"], r["option"]
+
+
+def test_every_stance_and_response_says_whose_placement_it_is(curated: Store) -> None:
+    """Exactly one iodm:placementBasis on every stance and response; a coder's reading says why.
+
+    A stance's option or pole is the paper's only where the paper names the option or itself calls
+    the party confrontational or conciliatory in that matter (e.g. UNAMID's spokesperson, 'among the
+    few who advocated a confrontational response', section 'The Conciliation-Confrontation
+    Spectrum'); otherwise it is IODM's reading, with the reason in skos:editorialNote."""
+    found = rows(
+        curated.select(
+            "PREFIX iodm: <https://w3id.org/iodm#>"
+            " PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+            " SELECT ?x (COUNT(DISTINCT ?basis) AS ?n) (SAMPLE(?b) AS ?basis1)"
+            " (SAMPLE(?note) AS ?note1)"
+            " WHERE { VALUES ?class { iodm:Stance iodm:Response } ?x a ?class ."
+            " OPTIONAL { ?x iodm:placementBasis ?basis } BIND(?basis AS ?b)"
+            " OPTIONAL { ?x skos:editorialNote ?note } } GROUP BY ?x"
+        )
+    )
+    assert len(found) >= 22  # 14 stances and 8 responses in kg/data/cases.ttl
+    for r in found:
+        assert r["n"] == "1", r["x"]
+        assert r["basis1"] in (
+            "https://w3id.org/iodm#StatedInSource",
+            "https://w3id.org/iodm#CodersReading",
+        ), r["x"]
+        if r["basis1"] == "https://w3id.org/iodm#CodersReading":
+            assert r["note1"].strip(), r["x"]
+    basis = {r["x"].rsplit("/", 1)[1]: r["basis1"].rsplit("#", 1)[1] for r in found}
+    # 'among the few who advocated a confrontational response' (Elbasri 2016)
+    assert basis["unamid-reporting-of-abuses-spokesperson"] == "StatedInSource"
+    # the East Timor section's public criticism is not stated: 'an annual report that was very
+    # critical'
+    assert basis["east-timor-human-rights-annual-report-section"] == "CodersReading"
+    # 'gave little weight to their concerns' (Paddon Rhoads 2016, 148): downplaying is IODM's
+    # reading, and so is its link to the army's abuse of the population
+    assert basis["drc-joint-operations-with-the-army-leadership"] == "CodersReading"
+    assert basis["drc-leadership-dismissed-concerns-joint-operations"] == "CodersReading"
