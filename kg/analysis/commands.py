@@ -1,4 +1,5 @@
-"""The analysis subcommands of ``iodm``: network, distances, profile, whatif, evidence, figure.
+"""The analysis subcommands of ``iodm``: network, distances, profile, whatif, evidence, figure,
+agreement.
 
 Only argparse is imported here at module level, so ``iodm --help`` stays instant: each command
 imports what it needs when it runs.
@@ -100,6 +101,21 @@ def add_parsers(sub: Any) -> None:
     c.add_argument("--mission", metavar="M", help="for hierarchy and distances (IRI or label)")
     c.add_argument("--at", metavar="DATE", help="a date YYYY-MM-DD for the leans (default: any)")
     c.set_defaults(func=cmd_figure)
+
+    c = sub.add_parser(
+        "agreement",
+        help="inter-coder agreement: Krippendorff's alpha per variable over the resources two or "
+        "more coders coded, and each disagreement with every coder's value, confidence and row",
+        description="Units are the resources that the graphs of two or more coders state "
+        "something about; a variable is (the unit's class, a property). Values are compared as "
+        "RDF terms (nominal); an empty cell of a coder who coded the resource is the value "
+        "(none). Types, labels, notes and other free text, and evidence links are not compared. "
+        "The coder 'consensus' is not counted: its value is shown beside each disagreement. "
+        "Exits 2 if the store holds no resource coded by two or more coders, 3 if it holds no "
+        "build.",
+    )
+    c.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    c.set_defaults(func=cmd_agreement)
 
 
 def _open(args: argparse.Namespace) -> Any:
@@ -277,4 +293,20 @@ def cmd_figure(args: argparse.Namespace) -> int:
             return 0
         save(draw(args.name, ctx), args.output)
     print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import sys
+
+    from kg.analysis.agreement import agreement
+
+    with _open(args) as store:
+        report = agreement(store)
+    if args.format == "json":
+        sys.stdout.write(report.to_json())
+    elif args.format == "csv":
+        sys.stdout.write(report.to_csv())
+    else:
+        sys.stdout.write(report.render())
     return 0
