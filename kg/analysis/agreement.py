@@ -14,8 +14,12 @@ on the coded resources, and one ``iodm:Coding`` per row (confidence, note, sourc
   nodes, and the codings themselves.
 - A coder's *value* is the set of objects the coder states for the unit and property, compared
   as RDF terms (nominal); several objects count as one value, their sorted tuple. A coder who
-  coded the unit but stated nothing for the property gave the value "(none)": an empty cell is a
-  coding decision.
+  coded the unit's row (an ``iodm:Coding`` of it) but stated nothing for the property gave the
+  value "(none)": an empty cell is a coding decision. A coder whose graphs mention the unit only
+  from other rows (``<disagreement> iodm:hasStance <stance>`` from a stance's row) gave no value
+  for the unit's other properties.
+- A date is compared as the value the property holds; the coder's cell (a range, "c. 2019") is
+  shown beside it when a date qualification records it.
 """
 
 from __future__ import annotations
@@ -102,6 +106,7 @@ class Coding:
     source_row: int | None = None
     graph: str | None = None  # the coder's graph holding the coding
     sheet: str | None = None  # the graph's title in the build manifest
+    written: str | None = None  # the cell as the coder wrote it, for a qualified date
 
 
 @dataclass
@@ -162,7 +167,10 @@ class AgreementReport:
         return display(t)
 
     def coding_text(self, c: Coding) -> str:
-        where = [f"confidence {self._name(c.confidence)}"] if c.confidence else []
+        where = [f'written "{c.written}"'] if c.written else []
+        if c.confidence:  # its label, else the level's own name (confidence/high: high)
+            level = self.labels.get(c.confidence, c.confidence.rstrip("/").rsplit("/", 1)[-1])
+            where.append(f"confidence {level}")
         if c.source_row is not None:
             where.append(f"{c.sheet}, row {c.source_row}" if c.sheet else f"row {c.source_row}")
         return self.value_text(c.value) + (f" ({'; '.join(where)})" if where else "")
@@ -225,6 +233,7 @@ class AgreementReport:
                 "sourceRow": c.source_row,
                 "graph": c.graph,
                 "sheet": c.sheet,
+                "cellText": c.written,
             }
 
         data = {
@@ -269,7 +278,7 @@ class AgreementReport:
             writer.writerow(
                 ["variable", v.cls, v.prop, "" if r.alpha is None else repr(r.alpha), r.note]
                 + [r.units, r.coders, r.values, f"{r.agreement:.2f}"]
-                + [""] * 8
+                + [""] * 9
             )
         for d in self.disagreements:
             for c in [*d.codings, *filter(None, [d.consensus])]:
@@ -279,7 +288,7 @@ class AgreementReport:
                     + [d.unit, d.unit_label, c.coder]
                     + [" ".join(_json_term(t) for t in c.value), self.value_text(c.value)]
                     + [c.confidence or "", "" if c.source_row is None else c.source_row]
-                    + [c.graph or ""]
+                    + [c.graph or "", c.written or ""]
                 )
         return out.getvalue()
 
@@ -302,6 +311,7 @@ CSV_COLUMNS = (
     "confidence",
     "sourceRow",
     "graph",
+    "cellText",
 )
 
 
@@ -366,8 +376,20 @@ class _Statements:
 
     values: dict[str, dict[str, set[Term]]] = field(default_factory=lambda: defaultdict(dict))
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    codings: dict[str, Coding] = field(default_factory=dict)
+    codings: dict[str, Coding] = field(default_factory=dict)  # by the unit coded
     free_text: set[str] = field(default_factory=set)  # properties with a string value
+    written: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+
+    def coded_row(self, unit: str) -> bool:
+        """Did this coder code the unit's own row? (Any mention, for graphs without codings.)"""
+        return unit in self.codings if self.codings else unit in self.values
+
+    def value(self, unit: str, prop: str) -> Value | None:
+        """The coder's value; () for an empty cell of a row coded; None if not coded."""
+        given = self.values.get(unit, {}).get(prop)
+        if given:
+            return _value(given)
+        return () if self.coded_row(unit) else None
 
 
 def _read(store: Store, coder: _Coder) -> _Statements:
@@ -388,10 +410,10 @@ def _read(store: Store, coder: _Coder) -> _Statements:
         if q.predicate.value == iodm.qualifiesDate
     }
     for s, qs in subjects.items():
-        if s in codings:
+        if s in codings or s in qualifications:
             coding_triples += [(s, q) for q in qs]
             continue
-        if s in qualifications or not isinstance(qs[0].subject, ox.NamedNode):
+        if not isinstance(qs[0].subject, ox.NamedNode):
             continue  # a date qualification, or a blank node no other coder can name
         unit = qs[0].subject.value
         props = out.values[unit]  # the unit is coded, whatever its triples say
@@ -417,12 +439,19 @@ def _is(q: ox.Quad, p: str, o: str) -> bool:
 
 
 def _codings(coder: _Coder, triples: list[tuple[str, ox.Quad]], out: _Statements) -> None:
-    """Each unit's coding record (the one with the lowest row if a coder coded it twice)."""
+    """Each unit's coding record (the one with the lowest row if a coder coded it twice), and
+    the cells of its qualified dates."""
     records: dict[str, dict[str, Any]] = defaultdict(dict)
     for s, q in triples:
         r = records[s]
         p, o = q.predicate.value, q.object
-        if p == iodm.codes and isinstance(o, ox.NamedNode):
+        if p == iodm.qualifiesDate:
+            r.setdefault("dates", []).append(str(o))
+        elif p == iodm.qualifiedProperty and isinstance(o, ox.NamedNode):
+            r["property"] = o.value
+        elif p == iodm.cellText and isinstance(o, ox.Literal):
+            r["cell"] = o.value
+        elif p == iodm.codes and isinstance(o, ox.NamedNode):
             r["unit"] = o.value
             r["graph"] = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else None
         elif p == iodm.confidence and isinstance(o, ox.NamedNode):
@@ -434,6 +463,10 @@ def _codings(coder: _Coder, triples: list[tuple[str, ox.Quad]], out: _Statements
                 r["row"] = None
     for r in sorted(records.values(), key=lambda r: (r.get("row") or 0, r.get("graph") or "")):
         if "unit" in r and r["unit"] not in out.codings:
+            for d in r.get("dates", ()):
+                date = records.get(d, {})
+                if "property" in date and "cell" in date:
+                    out.written[r["unit"]][date["property"]] = date["cell"]
             graph = r.get("graph")
             out.codings[r["unit"]] = Coding(
                 coder.name,
@@ -485,15 +518,15 @@ def agreement(store: Store) -> AgreementReport:
     classes = _classes(store, units, read)
     labels = best_labels(store.select(LABELS_QUERY).rows)
 
-    # variable → unit → coder IRI → value
+    # variable → unit → coder IRI → value (of two or more coders)
     table: dict[Variable, dict[str, dict[str, Value]]] = defaultdict(dict)
     for unit, cs in units.items():
         props = set().union(*(read[c.iri].values[unit] for c in cs)) - free_text
         for p in props:
-            coded = {c.iri: _value(read[c.iri].values[unit].get(p, ())) for c in cs}
-            if not any(coded.values()):
-                continue  # an excluded property, or nobody gave a value
-            table[Variable(classes[unit], p)][unit] = coded
+            given = {c.iri: read[c.iri].value(unit, p) for c in cs}
+            coded = {iri: v for iri, v in given.items() if v is not None}
+            if len(coded) >= 2 and any(coded.values()):  # else not paired, or not compared
+                table[Variable(classes[unit], p)][unit] = coded
 
     names = {c.iri: c.name for c in everyone}
     results, disagreements = [], []
@@ -505,14 +538,14 @@ def agreement(store: Store) -> AgreementReport:
             if len(set(coded.values())) < 2:
                 continue
             codings = [
-                _with_value(read[iri].codings.get(unit), names[iri], value)
+                _with_value(read[iri], unit, variable.prop, names[iri], value)
                 for iri, value in sorted(coded.items(), key=lambda kv: (names[kv[0]], kv[0]))
             ]
             adjudicated = None
             for c in consensus:
-                if unit in read[c.iri].values:
-                    v = _value(read[c.iri].values[unit].get(variable.prop, ()))
-                    adjudicated = _with_value(read[c.iri].codings.get(unit), c.name, v)
+                v = read[c.iri].value(unit, variable.prop)
+                if v is not None:
+                    adjudicated = _with_value(read[c.iri], unit, variable.prop, c.name, v)
             disagreements.append(
                 Disagreement(unit, labels.get(unit, shorten(unit)), variable, codings, adjudicated)
             )
@@ -530,10 +563,15 @@ def _value(terms: Iterable[Term]) -> Value:
     return tuple(sorted(terms, key=str))
 
 
-def _with_value(coding: Coding | None, name: str, value: Value) -> Coding:
+def _with_value(read: _Statements, unit: str, prop: str, name: str, value: Value) -> Coding:
+    """A coder's coding of a unit, with the value for one property."""
+    written = read.written.get(unit, {}).get(prop)
+    coding = read.codings.get(unit)
     if coding is None:
-        return Coding(name, value)
-    return Coding(name, value, coding.confidence, coding.source_row, coding.graph, coding.sheet)
+        return Coding(name, value, written=written)
+    return Coding(
+        name, value, coding.confidence, coding.source_row, coding.graph, coding.sheet, written
+    )
 
 
 def _classes(
@@ -557,8 +595,8 @@ def _classes(
 
     found = {}
     for unit, cs in units.items():
-        stated = [read[c.iri].types.get(unit, set()) for c in cs]
-        candidates = set.intersection(*stated) or set.union(*stated)
+        stated = [t for c in cs if (t := read[c.iri].types.get(unit))]
+        candidates = (set.intersection(*stated) or set.union(*stated)) if stated else set()
         if not candidates:
             rows = store.select(_TYPES, {"unit": ox.NamedNode(unit)}).rows
             candidates = {t.value for (t,) in rows if isinstance(t, ox.NamedNode)}
@@ -569,8 +607,8 @@ def _classes(
 
 def _alpha(variable: Variable, per_unit: dict[str, dict[str, Value]]) -> VariableResult:
     """Krippendorff's alpha, nominal, with the `krippendorff` package; n/a when undefined."""
-    coder_iris = sorted({c for coded in per_unit.values() for c in coded})
     paired = [coded for coded in per_unit.values() if len(coded) >= 2]
+    coder_iris = sorted({c for coded in paired for c in coded})
     n = sum(len(coded) for coded in paired)
     domain = sorted({v for coded in paired for v in coded.values()}, key=str)
     same = sum(len(set(coded.values())) == 1 for coded in paired)

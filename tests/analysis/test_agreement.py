@@ -380,3 +380,62 @@ def test_command_without_build_or_coders(tmp_path: Path) -> None:
     assert code == EXIT_USAGE and not out
     assert "this store holds no coded data from two or more coders" in err and "hint:" in err
     assert "Traceback" not in err
+
+
+def test_a_resource_mentioned_from_another_row_is_not_coded_there() -> None:
+    """Both coders code the stance, whose row states ``<dis> iodm:hasStance <stance>``; only
+    alice codes the disagreement's own row. Bob gave no value for the disagreement's own
+    properties (not "(none)"), and both agree on its stances."""
+    store = OxigraphStore()
+    store.add(manifest(["alice", "bob"]), BUILD_GRAPH)
+    dis, stance = f"{NS}id/dis-1", f"{NS}id/st-1"
+    for coder in ("alice", "bob"):
+        triples = [
+            *coded("st-1", coder, 2, cls=iodm.Stance, favoursOption=n(QUIET)),
+            t(dis, iodm.hasStance, n(stance)),
+        ]
+        if coder == "alice":
+            triples += coded(
+                "dis-1", coder, 3, cls=iodm.Disagreement, concernsViolation=n(f"{NS}id/v-1")
+            )
+        store.add(triples, graph_of(coder))
+    report = agreement(store)
+    assert {(r.variable.cls, r.variable.prop) for r in report.variables} == {
+        (iodm.Stance, iodm.favoursOption),
+        (iodm.Disagreement, iodm.hasStance),
+    }
+    stances = report.result(iodm.Disagreement, iodm.hasStance)
+    assert (stances.units, stances.values, stances.agreement) == (1, 2, 100.0)
+    assert not report.disagreements
+
+
+def test_a_qualified_date_shows_the_cell_as_written() -> None:
+    store = OxigraphStore()
+    store.add(manifest(["alice", "bob"]), BUILD_GRAPH)
+    for coder, date, cell in (("alice", "2019", "2019-05/2019-08"), ("bob", "2020-01", None)):
+        triples = coded("v-1", coder, 4, cls=iodm.NormViolation, occurredOn=lit(date, xsd.gYear))
+        if cell:
+            q = f"{NS}coding/v-1/{coder}/occurredOn"
+            triples += [
+                t(f"{NS}coding/v-1/{coder}", iodm.qualifiesDate, n(q)),
+                t(q, rdf.type, n(iodm.DateQualification)),
+                t(q, iodm.qualifiedProperty, n(iodm.occurredOn)),
+                t(q, iodm.earliest, lit("2019-05", xsd.gYearMonth)),
+                t(q, iodm.latest, lit("2019-08", xsd.gYearMonth)),
+                t(q, iodm.cellText, lit(cell)),
+            ]
+        store.add(triples, graph_of(coder))
+    report = agreement(store)
+    assert [r.variable.prop for r in report.variables] == [iodm.occurredOn]
+    (d,) = report.disagreements
+    assert [report.coding_text(c) for c in d.codings] == [
+        '2019 (written "2019-05/2019-08"; confidence high; coding.xlsx › responses, row 4)',
+        "2020-01 (confidence high; coding.xlsx › responses, row 4)",
+    ]
+
+
+def test_a_build_without_coders(stabilization: OxigraphStore) -> None:
+    """A store as `iodm build` writes it from Turtle alone: no graph is attributed to a coder."""
+    with pytest.raises(UsageError, match="no graph of its build is attributed to a coder") as e:
+        agreement(stabilization)
+    assert e.value.hint and "iodm build" in e.value.hint
