@@ -407,6 +407,7 @@ def test_a_resource_mentioned_from_another_row_is_not_coded_there() -> None:
     stances = report.result(iodm.Disagreement, iodm.hasStance)
     assert (stances.units, stances.values, stances.agreement) == (1, 2, 100.0)
     assert not report.disagreements
+    assert report.render().endswith("\nDisagreements: none.\n")
 
 
 def test_a_qualified_date_shows_the_cell_as_written() -> None:
