@@ -16,6 +16,10 @@ sparql:QUERY_URL[,UPDATE_URL]. Set IODM_STORE to change the default.
 exit codes: 0 ok, 1 invalid data, 2 usage, 3 runtime.
 """
 CORE_ONLY_HELP = "only the core ontology (no peacekeeping module, no curated data): for other IOs"
+ERRORS_HELP = (
+    "also write every result as a CSV table to FILE "
+    "(where, severity, rule, focus, path, value, message)"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -37,20 +41,26 @@ def _parser() -> argparse.ArgumentParser:
         "files",
         nargs="*",
         metavar="FILE",
-        help="extra RDF files (Turtle, N-Triples, JSON-LD, RDF/XML)",
+        help="your data: RDF files (Turtle, N-Triples, JSON-LD, RDF/XML) or coding sheets "
+        "(an .xlsx workbook, .csv files, a folder of .csv files)",
     )
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     c.add_argument("--core-only", action="store_true", help=CORE_ONLY_HELP)
+    c.add_argument("--errors", type=Path, metavar="FILE", help=ERRORS_HELP)
     c.set_defaults(func=cmd_build)
 
     c = sub.add_parser(
         "validate", help="check the store (or the graph FILEs would build) against the SHACL shapes"
     )
     c.add_argument(
-        "files", nargs="*", metavar="FILE", help="validate what `iodm build FILE…` would store"
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="validate what `iodm build FILE…` would store (RDF files or coding sheets)",
     )
-    c.add_argument("--format", choices=("table", "json", "ttl"), default="table")
+    c.add_argument("--format", choices=("table", "json", "csv", "ttl"), default="table")
     c.add_argument("--core-only", action="store_true", help=CORE_ONLY_HELP)
+    c.add_argument("--errors", type=Path, metavar="FILE", help=ERRORS_HELP)
     c.set_defaults(func=cmd_validate)
 
     c = sub.add_parser("reason", help="check OWL 2 consistency and classify with HermiT")
@@ -137,12 +147,22 @@ def _open(args: argparse.Namespace, writable: bool = False):  # type: ignore[no-
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from kg.core.errors import ParseError
     from kg.pipeline.build import build
     from kg.pipeline.load import Progress
+    from kg.pipeline.validate import ValidationFailed, ValidationReport
 
     progress = Progress(quiet=args.quiet)
     with _open(args, writable=True) as store:
-        summary = build(store, args.files, progress, core_only=args.core_only)
+        try:
+            summary = build(store, args.files, progress, core_only=args.core_only)
+        except ValidationFailed as e:  # the error shows the first results; FILE gets them all
+            _write_errors(args.errors, e.report)
+            raise
+        except ParseError as e:
+            _write_errors(args.errors, ValidationReport.of_parse_error(e))
+            raise
+        _write_errors(args.errors, summary.report)
         print(f"built {store.descriptor}: {summary.graphs} graphs, {summary.triples:,} triples")
         _print_warnings(summary.report)
     return EXIT_OK
@@ -151,20 +171,44 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _print_warnings(report) -> None:  # type: ignore[no-untyped-def]
     n = len(report.results)
     if n:
-        print(f"{n} SHACL warning(s)/info(s); `iodm validate` shows them", file=sys.stderr)
+        print(
+            f"{n} warning(s)/info(s); `iodm validate` shows them all:\n{report.brief()}",
+            end="",
+            file=sys.stderr,
+        )
+
+
+def _write_errors(path: Path | None, report) -> None:  # type: ignore[no-untyped-def]
+    if path is None:
+        return
+    from kg.core.files import write_text
+
+    write_text(path, report.to_csv())
+    n = len(report.results)
+    print(f"wrote {n} result{'s' if n != 1 else ''} to {path}", file=sys.stderr)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from kg.core.errors import ParseError
     from kg.pipeline.build import check_sources, load_sources, stored_sources
+    from kg.pipeline.validate import ValidationFailed, ValidationReport
 
     if args.files:
-        sources = load_sources(args.files, core_only=args.core_only)
+        try:
+            sources = load_sources(args.files, core_only=args.core_only)
+        except ValidationFailed as e:  # problems found while reading (e.g. a sheet's cells)
+            sources, report = [], e.report
+        except ParseError as e:
+            _write_errors(args.errors, ValidationReport.of_parse_error(e))
+            raise
     elif args.core_only:
         raise UsageError("--core-only applies to FILEs", "give the files to validate")
     else:
         with _open(args) as store:
             sources = stored_sources(store)
-    report = check_sources(sources)
+    if sources:
+        report = check_sources(sources)
+    _write_errors(args.errors, report)
     sys.stdout.write(report.serialize(args.format))
     return EXIT_OK if report.conforms else EXIT_INVALID
 

@@ -43,13 +43,33 @@ class InvalidDataError(IODMError):
 
 @dataclass(frozen=True)
 class Location:
-    """Where in a file a problem is: 1-based line and column (column may be unknown)."""
+    """Where a problem is: in a text file, a 1-based line and column (column may be unknown);
+    in a workbook or CSV sheet, the sheet, the cell (A1 style, e.g. ``C14``) and its column
+    header, or the sheet and the row (``line``) when no one cell is at fault.
+
+    >>> str(Location("data.ttl", 12)), str(Location("data.ttl", 12, 5))
+    ('data.ttl:12', 'data.ttl:12:5')
+    >>> str(Location("coding.xlsx", sheet="responses", cell="C14", header="option"))
+    'coding.xlsx › responses › C14 (option)'
+    >>> str(Location("coding.xlsx", 14, sheet="responses"))
+    'coding.xlsx › responses › row 14'
+    """
 
     file: str
     line: int | None = None
     column: int | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    header: str | None = None
 
     def __str__(self) -> str:
+        if self.sheet is not None or self.cell is not None:
+            row = f"row {self.line}" if self.line is not None else None
+            parts = [self.file, *(p for p in (self.sheet, self.cell or row) if p)]
+            where = " › ".join(parts)
+            if self.header:
+                where += f" ({self.header})"
+            return where
         where = self.file
         if self.line is not None:
             where += f":{self.line}"

@@ -15,9 +15,18 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, StoreError
-from kg.core.namespaces import BUILD_GRAPH, DCTERMS, GRAPH, INFERRED_GRAPH, XSD, shorten, void
+from kg.core.namespaces import (
+    BUILD_GRAPH,
+    DCTERMS,
+    GRAPH,
+    INFERRED_GRAPH,
+    XSD,
+    expand,
+    shorten,
+    void,
+)
 from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
-from kg.pipeline.load import Progress, Source, extra_files, packaged_files, parse_all
+from kg.pipeline.load import Locator, Progress, Source, extra_files, packaged_files, parse_all
 from kg.pipeline.validate import ValidationReport, run_checks, validate
 from kg.store import Store
 
@@ -26,7 +35,7 @@ def load_sources(
     extra: Iterable[str | Path] = (), progress: Progress | None = None, core_only: bool = False
 ) -> list[Source]:
     """Parse the packaged ontology, shapes and curated data (see ``packaged_files``), then the
-    user's files."""
+    user's files: RDF, coding workbooks, CSV sheets or folders of them."""
     return parse_all([*packaged_files(core_only), *extra_files(extra)], progress)
 
 
@@ -38,19 +47,34 @@ def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
 
 
 def check_sources(sources: Sequence[Source]) -> ValidationReport:
-    """Validate what a build would write: the SHACL shapes, then the SPARQL checks.
+    """Validate what a build would write, every finding located: ill-typed literals and the
+    terms of the user's files (:mod:`kg.pipeline.terms`), the SHACL shapes, then the SPARQL
+    checks.
 
-    Checks scoped to the curated graph (``#+ scope: curated``) run when the build includes it.
+    SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
+    result, not also a false violation of a shape or a check comparing it. Checks scoped to the
+    curated graph (``#+ scope: curated``) run when the build includes it.
     """
+    from kg.pipeline import terms
     from kg.queries import library
 
-    data, shapes = split(sources)
+    bad = terms.ill_typed(sources)
+    clean = terms.without(sources, bad)
+    data, shapes = split(clean)
     report = validate(data, shapes)
+    if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
+        dropped = {(b.triple.subject, b.triple.predicate.value) for b in bad}
+        report.results = [
+            r for r in report.results if (r.focus_term, expand(r.path)) not in dropped
+        ]
     curated = any(s.role == "data" for s in sources)
     checks = [
         q for q in library().values() if q.group == "checks" and (curated or q.scope != "curated")
     ]
-    report.add(run_checks({s.graph: s.triples for s in sources if not s.is_shapes}, checks))
+    report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
+    report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
+    if report.results:
+        report.locate(Locator(sources))
     return report
 
 
@@ -70,7 +94,8 @@ def refuse_derived_statements(sources: Sequence[Source]) -> None:
     for source in sources:
         found = [t for t in source.triples if t.predicate in derived_only]
         if found:
-            where = str(source.path) if source.path else source.graph
+            located = source.locate_use(found[0].predicate.value)
+            where = str(located or source.path or source.graph)
             raise InvalidDataError(
                 f"{where}: {shorten(found[0].subject.value)} states "  # type: ignore[union-attr]
                 f"{shorten(found[0].predicate.value)}, which IODM derives at build time"
@@ -144,7 +169,7 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
     ]
     for s in sources:
         g = ox.NamedNode(s.graph)
-        label = s.path.name if s.role == "extra" and s.path else s.graph.removeprefix(GRAPH)
+        label = s.path.name if s.is_users and s.path else s.graph.removeprefix(GRAPH)
         triples += [
             ox.Triple(build, ox.NamedNode(DCTERMS + "hasPart"), g),
             ox.Triple(g, ox.NamedNode(DCTERMS + "title"), ox.Literal(label)),
@@ -154,5 +179,6 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
                 ox.NamedNode(void.triples),
                 ox.Literal(str(len(s.triples)), datatype=ox.NamedNode(XSD + "integer")),
             ),
+            *s.provenance,
         ]
     return triples

@@ -2,7 +2,11 @@
 
 Each source file becomes one named graph. Packaged files get stable graph IRIs under
 ``https://w3id.org/iodm/graph/`` (``…/graph/ontology/iodm.ttl``, ``…/graph/data/missions.ttl``);
-a user's file gets its ``file:`` URI.
+a user's RDF file gets its ``file:`` URI. A coding workbook or CSV folder becomes one graph per
+sheet (and coder), read by :mod:`kg.pipeline.sheets`.
+
+Each source knows where it states a subject (:meth:`Source.locate`), so every result of the
+validation can say ``file:line`` or ``file › sheet › cell``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import pyoxigraph as ox
 from kg.core.errors import Location, ParseError, UsageError
 from kg.core.namespaces import GRAPH
 from kg.core.resources import data_dir, ontology_dir
+from kg.pipeline.locate import Positions, scan
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -28,20 +33,124 @@ FORMATS = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".xml": ox.RdfFormat.RDF_XML,
 }
+#: the formats whose text :mod:`kg.pipeline.locate` scans for lines
+SCANNED = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES}
+#: the role of a file in :func:`extra_files` that :func:`parse_all` reads as coding sheets
+SHEETS = "sheets"
+#: the roles of the packaged files (and of the graph the build derives); any other is the user's
+PACKAGED_ROLES = frozenset({"ontology", "shapes", "data", "derived"})
 
 
 @dataclass
 class Source:
-    """One parsed file: where it came from, the graph it goes to, its role and its triples."""
+    """One parsed file (or sheet): where it came from, the graph it goes to, its role, its
+    triples, where it states each subject, and what the build manifest records about it."""
 
     path: Path | None  # None for a graph read back from a store
     graph: str
-    role: str  # "ontology", "shapes", "data" or "extra"
+    role: str  # "ontology", "shapes", "data" or "extra" (a user's file or sheet)
     triples: list[ox.Triple] = field(default_factory=list)
+    #: subject IRI → where it is stated (a sheet's reader fills it row by row)
+    locations: dict[str, Location] = field(default_factory=dict)
+    #: triples about this source's graph for the build manifest (e.g. who coded it, when)
+    provenance: list[ox.Triple] = field(default_factory=list)
+    _positions: Positions | None = field(default=None, init=False, repr=False, compare=False)
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def is_shapes(self) -> bool:
         return self.role == "shapes"
+
+    @property
+    def is_users(self) -> bool:
+        """A file or sheet of the user's, not one IODM ships."""
+        return self.role not in PACKAGED_ROLES
+
+    def locate(self, iri: str) -> Location | None:
+        """Where this source states ``iri`` (the line of its first statement as a subject in
+        a Turtle or N-Triples file), else where it first mentions it; None if unknown."""
+        if iri in self.locations:
+            return self.locations[iri]
+        positions = self.positions()
+        if positions is None:
+            return None
+        line = positions.subjects.get(iri) or positions.mentions.get(iri)
+        return Location(str(self.path), line) if line else None
+
+    def locate_use(self, iri: str) -> Location | None:
+        """Where this source first uses ``iri`` (as a predicate, a class, a datatype…)."""
+        positions = self.positions()
+        line = positions.mentions.get(iri) if positions is not None else None
+        return Location(str(self.path), line) if line else self.locate(iri)
+
+    def positions(self) -> Positions | None:
+        """The lines of this file's subjects and terms, scanned on first use (None when the
+        source is not a Turtle or N-Triples file)."""
+        if self._positions is None:
+            text = self.text()
+            if text is None:
+                return None
+            assert self.path is not None
+            self._positions = scan(text, self.path.resolve().as_uri())
+        return self._positions
+
+    def text(self) -> str | None:
+        """The text of a Turtle or N-Triples file (None for any other source)."""
+        if self._text is None:
+            if self.path is None or FORMATS.get(self.path.suffix.lower()) not in SCANNED:
+                return None
+            try:
+                self._text = self.path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return None
+        return self._text
+
+
+class Locator:
+    """Where the sources state a term: the user's sources first, then the packaged ones.
+
+    A subject is found in the source that states it; a blank node, through the subject that
+    points to it. The index of subjects is built on the first question.
+    """
+
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self.sources = sorted(sources, key=lambda s: not s.is_users)
+        self._subjects: dict[str, Source] | None = None
+        self._parents: dict[str, ox.NamedNode | ox.BlankNode] = {}
+        self._mentions: dict[str, Source] = {}
+
+    def __call__(self, term: object) -> Location | None:
+        for _ in range(8):  # a blank node's parent may be a blank node, not forever
+            if isinstance(term, ox.NamedNode):
+                return self.locate(term.value)
+            if not isinstance(term, ox.BlankNode):
+                return None
+            self._index()
+            term = self._parents.get(term.value)
+        return None
+
+    def locate(self, iri: str) -> Location | None:
+        """Where ``iri`` is stated as a subject (else first mentioned as an object)."""
+        for source in self.sources:
+            if iri in source.locations:
+                return source.locations[iri]
+        subjects = self._index()
+        found = subjects.get(iri) or self._mentions.get(iri)
+        return found.locate(iri) if found is not None else None
+
+    def _index(self) -> dict[str, Source]:
+        if self._subjects is None:
+            self._subjects = {}
+            for source in self.sources:
+                for t in source.triples:
+                    s, o = t.subject, t.object
+                    if isinstance(s, ox.NamedNode):
+                        self._subjects.setdefault(s.value, source)
+                    if isinstance(o, ox.BlankNode) and isinstance(s, ox.NamedNode | ox.BlankNode):
+                        self._parents.setdefault(o.value, s)
+                    elif isinstance(o, ox.NamedNode):
+                        self._mentions.setdefault(o.value, source)
+        return self._subjects
 
 
 def packaged_files(core_only: bool = False) -> list[tuple[Path, str, str]]:
@@ -66,15 +175,35 @@ def packaged_files(core_only: bool = False) -> list[tuple[Path, str, str]]:
 
 
 def extra_files(paths: Iterable[str | Path]) -> list[tuple[Path, str, str]]:
+    """(path, graph IRI, role) of the user's files: an RDF file is role ``extra``; a coding
+    workbook (``.xlsx``), a CSV sheet or a folder of CSV sheets is role :data:`SHEETS`, whose
+    graphs its reader names."""
+    from kg.pipeline.sheets import SHEET_SUFFIXES, is_sheets
+
     found = []
     for p in paths:
         path = Path(p)
+        if path.is_dir():
+            if not is_sheets(path):
+                raise UsageError(
+                    f"{p}: a folder without CSV files",
+                    "give RDF files, a workbook (.xlsx), CSV files or a folder of CSV sheets",
+                )
+            found.append((path, path.resolve().as_uri(), SHEETS))
+            continue
         if not path.is_file():
             raise UsageError(f"{p}: no such file")
-        if path.suffix.lower() not in FORMATS:
-            known = ", ".join(sorted(FORMATS))
-            raise UsageError(f"{p}: unknown RDF format {path.suffix!r}", f"use one of {known}")
-        found.append((path, path.resolve().as_uri(), "extra"))
+        if is_sheets(path):
+            found.append((path, path.resolve().as_uri(), SHEETS))
+        elif path.suffix.lower() in FORMATS:
+            found.append((path, path.resolve().as_uri(), "extra"))
+        else:
+            rdf = ", ".join(sorted(FORMATS))
+            sheets = ", ".join(SHEET_SUFFIXES)
+            raise UsageError(
+                f"{p}: unknown RDF format {path.suffix!r}",
+                f"use RDF ({rdf}) or coding sheets ({sheets}, or a folder of .csv files)",
+            )
     return found
 
 
@@ -117,13 +246,34 @@ def _syntax_detail(e: SyntaxError) -> str:
 def parse_all(
     files: Iterable[tuple[Path, str, str]], progress: Progress | None = None
 ) -> list[Source]:
+    """Parse each file; coding sheets (role :data:`SHEETS`) give a source per sheet."""
     sources = []
     for path, graph, role in files:
+        if role == SHEETS:
+            read = _load_sheets(path, progress)
+            if progress is not None:
+                progress.done(path, sum(len(s.triples) for s in read))
+            sources += read
+            continue
         source = parse_file(path, graph, role, progress)
         if progress is not None:
             progress.done(path, len(source.triples))
         sources.append(source)
     return sources
+
+
+def _load_sheets(path: Path, progress: Progress | None) -> list[Source]:
+    from kg.pipeline import sheets
+
+    try:
+        return sheets.load_sheets(path, progress)
+    except ModuleNotFoundError as e:
+        if e.name != "kg.pipeline.sheets.read":
+            raise
+        raise UsageError(
+            f"{path}: this installation of IODM cannot read coding sheets yet",
+            "convert the sheet to Turtle, or update IODM",
+        ) from e
 
 
 class Progress:

@@ -4,21 +4,26 @@ Shapes see exactly the asserted triples (``inference="none"``): RDFS inference d
 validation can turn a wrong value into a valid one (see STACK-NOTES). Class targets still
 follow ``rdfs:subClassOf`` in the data graph, which holds the ontology too, as SHACL defines.
 Warnings and infos are reported but do not break conformance.
+
+Every result says where its focus node is stated (``location``: ``file:line`` or
+``file › sheet › cell``), found by the caller (:meth:`ValidationReport.locate`).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg.core.errors import InvalidDataError
+from kg.core.errors import InvalidDataError, Location, ParseError
 from kg.core.namespaces import dcterms, sh, shorten
 from kg.core.results import display, render_table
-from kg.core.terms import rdflib_graph
+from kg.core.terms import from_rdflib, rdflib_graph
 
 if TYPE_CHECKING:
     import rdflib
@@ -27,16 +32,24 @@ if TYPE_CHECKING:
     from kg.queries import NamedQuery
 
 SEVERITIES = ("Violation", "Warning", "Info")
+#: the columns of the CSV error table (``--errors FILE``)
+CSV_COLUMNS = ("where", "severity", "rule", "focus", "path", "value", "message")
+#: how many results a failed build prints itself
+SHOWN = 20
 
 
 class ValidationFailed(InvalidDataError):
-    """SHACL validation found violations; carries the whole report."""
+    """Validation found violations; carries the whole report and shows its first results."""
 
     def __init__(self, report: ValidationReport) -> None:
         n = report.count("Violation")
+        head = (
+            f"the data breaks {n} constraint{'s' if n != 1 else ''} (SHACL shapes, SPARQL checks)"
+        )
         super().__init__(
-            f"the data breaks {n} constraint{'s' if n != 1 else ''} (SHACL shapes, SPARQL checks)",
-            "run `iodm validate` with the same files to see every result",
+            f"{head}:\n{report.brief(SHOWN)}".rstrip("\n"),
+            "run `iodm validate` with the same files to see every result as a table, "
+            "or add `--errors FILE` to write them all as CSV",
         )
         self.report = report
 
@@ -52,11 +65,14 @@ class ValidationResult:
     message: str
     shape: str
     constraint: str
-    #: the focus node as a term, for the W3C report (results of the checks only)
+    #: where the focus node is stated (``file:line``, ``file › sheet › cell``), "" if unknown
+    location: str = ""
+    #: the focus node as a term, to locate it and for the W3C report
     focus_term: Term | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, str]:
         return {
+            "location": self.location,
             "severity": self.severity,
             "focusNode": self.focus_node,
             "resultPath": self.path,
@@ -113,9 +129,64 @@ class ValidationReport:
         if not self.conforms:
             raise ValidationFailed(self)
 
+    @classmethod
+    def of_parse_error(cls, error: ParseError) -> ValidationReport:
+        """A report of one file that does not parse (for the CSV error table)."""
+        result = ValidationResult(
+            severity="Violation",
+            focus_node="",
+            path="",
+            value="",
+            message=error.detail + (f"; {error.hint}" if error.hint else ""),
+            shape="parse:syntax",
+            constraint="",
+            location=str(error.location),
+        )
+        return cls(False, [result])
+
+    def locate(self, find: Callable[[Term], Location | None]) -> None:
+        """Fill in where each result's focus node is stated (results already located stay)."""
+        located = []
+        for r in self.results:
+            if not r.location and r.focus_term is not None:
+                where = find(r.focus_term)
+                if where is not None:
+                    r = replace(r, location=str(where))
+            located.append(r)
+        self.results = located
+
+    def brief(self, limit: int = SHOWN) -> str:
+        """The first ``limit`` results, two lines each, as a compiler prints errors: where and
+        what to do, then the severity, rule, focus, path and value; then how many more."""
+        lines = []
+        for r in self.results[:limit]:
+            where = r.location or r.focus_node or "(unknown)"
+            lines.append(f"  {where}: {r.message}")
+            detail = [r.severity.lower(), f"rule {r.shape}" if r.shape else ""]
+            detail += [f"focus {r.focus_node}" if r.focus_node else ""]
+            detail += [f"path {r.path}" if r.path else "", f"value {r.value}" if r.value else ""]
+            lines.append("      (" + "; ".join(d for d in detail if d) + ")")
+        more = len(self.results) - limit
+        if more > 0:
+            lines.append(f"  … and {more} more result{'s' if more != 1 else ''}")
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def to_csv(self) -> str:
+        """Every result as a CSV table: where, severity, rule, focus, path, value, message."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for r in self.results:
+            writer.writerow(
+                [r.location, r.severity, r.shape, r.focus_node, r.path, r.value, r.message]
+            )
+        return out.getvalue()
+
     def serialize(self, fmt: str = "table") -> str:
         if fmt == "table":
             return self._table()
+        if fmt == "csv":
+            return self.to_csv()
         if fmt == "json":
             return (
                 json.dumps(
@@ -126,7 +197,9 @@ class ValidationReport:
                 + "\n"
             )
         if fmt == "ttl":
-            assert self.graph is not None
+            if self.graph is None:
+                self.graph = _empty_report(self.conforms)
+                self._add_to_graph(self.graph, self.results)
             return self.graph.serialize(format="turtle")
         raise ValueError(f"unknown report format {fmt!r}")
 
@@ -134,9 +207,10 @@ class ValidationReport:
         if not self.results:
             return "conforms: yes (no SHACL results)\n"
         rows = [
-            [r.severity, r.focus_node, r.path, r.value, r.message, r.shape] for r in self.results
+            [r.location, r.severity, r.focus_node, r.path, r.value, r.message, r.shape]
+            for r in self.results
         ]
-        headers = ["severity", "focus node", "path", "value", "message", "shape"]
+        headers = ["where", "severity", "focus node", "path", "value", "message", "shape"]
         table = render_table(headers, rows, wrap=True)
         counts = ", ".join(f"{self.count(s)} {s.lower()}" for s in SEVERITIES if self.count(s))
         verdict = "yes" if self.conforms else "no"
@@ -147,6 +221,7 @@ def validate(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> Validati
     """Validate a data graph (ontology included) against a shapes graph."""
     import pyshacl
 
+    quiet_ill_typed_literals()
     data_graph = rdflib_graph(data)
     shapes_graph = rdflib_graph(shapes)
     conforms, report_graph, _ = pyshacl.validate(
@@ -222,9 +297,50 @@ def _report(conforms: bool, g: rdflib.Graph) -> ValidationReport:
                 message=one(node, "resultMessage"),
                 shape=one(node, "sourceShape"),
                 constraint=one(node, "sourceConstraintComponent"),
+                focus_term=_term(g.value(node, URIRef(sh.focusNode))),  # type: ignore[arg-type]
             )
         )
     return ValidationReport(conforms, _sorted(results), g)
+
+
+def _term(node: Any) -> Term | None:
+    try:
+        return from_rdflib(node)
+    except TypeError:
+        return None
+
+
+def _empty_report(conforms: bool) -> rdflib.Graph:
+    """A W3C validation report without results (for a report no SHACL run made)."""
+    from rdflib import RDF, BNode, Graph, Literal, URIRef
+
+    g = Graph()
+    g.bind("sh", sh)
+    node = BNode()
+    g.add((node, RDF.type, URIRef(sh.ValidationReport)))
+    g.add((node, URIRef(sh.conforms), Literal(conforms)))
+    return g
+
+
+_QUIETED = False
+
+
+def quiet_ill_typed_literals() -> None:
+    """Keep rdflib from printing a warning and a traceback on stderr for each ill-typed literal
+    it converts (such literals are reported, located, by :mod:`kg.pipeline.terms`)."""
+    global _QUIETED
+    if _QUIETED:
+        return
+    import logging
+    import warnings
+
+    class _IllTyped(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+    logging.getLogger("rdflib.term").addFilter(_IllTyped())
+    warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdflib")
+    _QUIETED = True
 
 
 def _sorted(results: Iterable[ValidationResult]) -> list[ValidationResult]:

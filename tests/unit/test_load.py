@@ -32,10 +32,11 @@ def test_turtle_and_ntriples_parse(tmp_path: Path) -> None:
 
 
 def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
-    odd = tmp_path / "data.xlsx"
+    odd = tmp_path / "data.docx"
     odd.write_text("", encoding="utf-8")
-    with pytest.raises(UsageError, match="unknown RDF format"):
+    with pytest.raises(UsageError, match="unknown RDF format") as e:
         extra_files([odd])
+    assert ".ttl" in str(e.value) and ".xlsx" in str(e.value)  # the hint names sheets too
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -1,0 +1,388 @@
+"""Checks on the terms of the user's data, right after parsing: ill-typed literals, terms no
+known vocabulary defines, properties of the user's own that nothing declares.
+
+Each finding is a located :class:`~kg.pipeline.validate.ValidationResult` with a stable rule
+id (``check:ill-typed-literal``, ``check:unknown-term``, ``check:undeclared-property``) and
+what to do, so these join the report of the shapes and checks and are all shown at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import pyoxigraph as ox
+
+from kg.core.errors import Location
+from kg.core.namespaces import (
+    ID,
+    NAMESPACES,
+    XSD,
+    ClosedNamespace,
+    owl,
+    rdf,
+    rdfs,
+    schema_http,
+    shorten,
+)
+from kg.core.results import display
+from kg.pipeline.load import Source
+from kg.pipeline.locate import literal_line
+from kg.pipeline.validate import ValidationResult
+
+ILL_TYPED = "check:ill-typed-literal"
+UNKNOWN_TERM = "check:unknown-term"
+UNDECLARED_PROPERTY = "check:undeclared-property"
+
+# --- ill-typed literals --------------------------------------------------------------------------
+
+#: what to write instead, by datatype (the XSD datatypes IODM's shapes and ontology use)
+LEXICAL_HINTS = {
+    "date": "write it as YYYY-MM-DD (or YYYY-MM with xsd:gYearMonth, YYYY with xsd:gYear)",
+    "gYearMonth": "write it as YYYY-MM (or YYYY with xsd:gYear)",
+    "gYear": "write it as YYYY, four digits",
+    "dateTime": "write it as YYYY-MM-DDThh:mm:ss, a time zone (Z or +hh:mm) may follow",
+    "integer": "write a whole number in digits, e.g. 12 (no spaces, separators or decimals)",
+    "decimal": "write a number with a decimal point, e.g. 12.5 (no comma, no exponent)",
+    "double": "write a number such as 12.5 or 1.25E3 (or INF, -INF, NaN)",
+    "boolean": "write true or false",
+    "positiveInteger": "write a whole number greater than 0",
+    "nonNegativeInteger": "write a whole number, 0 or more",
+}
+
+# Is a lexical form valid for its datatype? rdflib's Literal(...).ill_typed does not say for
+# xsd:gYear or xsd:gYearMonth and accepts "1_000" as an integer, "1e3" as a decimal and
+# "2021-04-12" as a dateTime (Python's own parsers); kg.core.terms.well_formed's regexes accept
+# "2021-02-30". Oxigraph's XSD datatypes (its SPARQL casts) follow XML Schema 1.1, calendar
+# included, so one query over the typed literals answers for all of them at once.
+_VALIDITY = """
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT ?i WHERE {
+  ?i <urn:iodm:value> ?o .
+  BIND (DATATYPE(?o) AS ?d)
+  BIND (STR(?o) AS ?t)
+  BIND (COALESCE(
+    IF(?d = xsd:date, isLiteral(xsd:date(?t)),
+    IF(?d = xsd:gYearMonth, isLiteral(xsd:gYearMonth(?t)),
+    IF(?d = xsd:gYear, isLiteral(xsd:gYear(?t)),
+    IF(?d = xsd:dateTime, isLiteral(xsd:dateTime(?t)),
+    IF(?d = xsd:integer, isLiteral(xsd:integer(?t)),
+    IF(?d = xsd:positiveInteger, xsd:integer(?t) > 0,
+    IF(?d = xsd:nonNegativeInteger, xsd:integer(?t) >= 0,
+    IF(?d = xsd:decimal, isLiteral(xsd:decimal(?t)),
+    IF(?d = xsd:double, isLiteral(xsd:double(?t)),
+    IF(?d = xsd:boolean, isLiteral(xsd:boolean(?t)), true)))))))))),
+    false) AS ?ok)
+  FILTER (!?ok)
+}
+"""
+
+
+@dataclass(frozen=True)
+class BadLiteral:
+    """An ill-typed literal: the triple that holds it and the source that states it."""
+
+    source: Source
+    triple: ox.Triple
+
+
+def ill_typed(sources: Iterable[Source]) -> list[BadLiteral]:
+    """Every triple of every source whose object is not a valid literal of its datatype."""
+    checked = {XSD + name for name in LEXICAL_HINTS}
+    typed: list[tuple[Source, ox.Triple]] = [
+        (s, t)
+        for s in sources
+        for t in s.triples
+        if isinstance(t.object, ox.Literal)
+        and t.object.language is None
+        and t.object.datatype.value in checked
+    ]
+    if not typed:
+        return []
+    literals = sorted(
+        {t.object for _, t in typed if isinstance(t.object, ox.Literal)},
+        key=lambda o: (o.datatype.value, o.value),
+    )
+    store = ox.Store()
+    value = ox.NamedNode("urn:iodm:value")
+    store.extend(
+        ox.Quad(ox.NamedNode(f"urn:iodm:literal:{i}"), value, o) for i, o in enumerate(literals)
+    )
+    bad = set()
+    for solution in store.query(_VALIDITY):  # type: ignore[union-attr]
+        bad.add(literals[int(solution["i"].value.rsplit(":", 1)[1])])
+    return [BadLiteral(s, t) for s, t in typed if t.object in bad]
+
+
+def ill_typed_results(found: Sequence[BadLiteral]) -> list[ValidationResult]:
+    """A located violation for each ill-typed literal (its line, when the file shows it)."""
+    results = []
+    for bad in found:
+        s, p, o = bad.triple.subject, bad.triple.predicate, bad.triple.object
+        assert isinstance(o, ox.Literal)
+        datatype = o.datatype.value.removeprefix(XSD)
+        results.append(
+            ValidationResult(
+                severity="Violation",
+                focus_node=display(s),
+                path=display(p),
+                value=o.value,
+                message=f'"{o.value}" is not a valid xsd:{datatype} ({display(p)}), '
+                + LEXICAL_HINTS[datatype],
+                shape=ILL_TYPED,
+                constraint="sh:DatatypeConstraintComponent",
+                location=_literal_location(bad.source, s, o),
+                focus_term=s,
+            )
+        )
+    return results
+
+
+def _literal_location(source: Source, subject: object, o: ox.Literal) -> str:
+    where = source.locate(subject.value) if isinstance(subject, ox.NamedNode) else None
+    text = source.text()
+    if text is not None and source.path is not None:
+        line = literal_line(text, o.value, where.line or 1 if where else 1)
+        if line is not None:
+            return str(Location(str(source.path), line))
+    return str(where) if where else ""
+
+
+def without(sources: Sequence[Source], found: Sequence[BadLiteral]) -> list[Source]:
+    """The sources without the triples of the ill-typed literals: what SHACL and the checks see,
+    so that a bad literal is reported once, as itself, not also as a false violation."""
+    drop: dict[int, set[ox.Triple]] = {}
+    for bad in found:
+        drop.setdefault(id(bad.source), set()).add(bad.triple)
+    return [
+        replace(s, triples=[t for t in s.triples if t not in drop[id(s)]]) if id(s) in drop else s
+        for s in sources
+    ]
+
+
+# --- unknown terms and undeclared properties ----------------------------------------------------
+
+#: how a vocabulary is named in a message
+VOCABULARY_NAMES = {
+    "iodm": "IODM",
+    "pko": "IODM's peacekeeping module",
+    "org": "the W3C Organization Ontology (org:)",
+    "prov": "PROV-O (prov:)",
+    "time": "OWL-Time (time:)",
+    "skos": "SKOS (skos:)",
+    "geo": "W3C Basic Geo (geo:)",
+    "geosparql": "GeoSPARQL (geosparql:)",
+    "dcterms": "DCMI Metadata Terms (dcterms:)",
+    "foaf": "FOAF (foaf:)",
+    "xsd": "XML Schema datatypes (xsd:)",
+    "schema": "schema.org (schema:)",
+}
+_PROPERTY_TYPES = {rdf.Property} | {
+    str(owl) + t for t in owl._terms if t.endswith("Property") and t[0].isupper()
+}
+_CLASS_TYPES = {owl.Class, rdfs.Class, rdfs.Datatype}
+#: properties whose object is a class (checked like an rdf:type's)
+_CLASS_OBJECTS = {rdf.type, rdfs.subClassOf, owl.equivalentClass, rdfs.domain, rdfs.range}
+#: properties whose object is a property
+_PROPERTY_OBJECTS = {rdfs.subPropertyOf, owl.equivalentProperty, owl.inverseOf}
+#: IRIs under IODM's own domain (instances, graphs, shapes) are never the user's namespace
+_IODM_DOMAIN = "https://w3id.org/iodm"
+
+
+@dataclass
+class Vocabulary:
+    """A namespace IODM knows and its classes and properties: the closed term list of
+    kg/core/vocab.py plus whatever the loaded files declare in it."""
+
+    prefix: str
+    namespace: ClosedNamespace
+    classes: set[str]
+    properties: set[str]
+
+    @property
+    def name(self) -> str:
+        return VOCABULARY_NAMES.get(self.prefix, f"{self.prefix}:")
+
+
+def _is_datatype(local: str) -> bool:
+    return local.endswith("Literal") or local in ("langString", "dirLangString")
+
+
+class Terms:
+    """What the loaded files and the known vocabularies define, to look terms up in."""
+
+    def __init__(self, sources: Sequence[Source]) -> None:
+        namespaces = {**NAMESPACES, "schema_http": schema_http}
+        self.vocabularies = []
+        for prefix, ns in namespaces.items():
+            terms = ns._terms
+            if prefix == "xsd":  # datatypes are written in lower case: all are classes here
+                classes, properties = set(terms), set()
+            else:  # by the naming convention; datatypes (rdf:langString, wktLiteral) are classes
+                classes = {t for t in terms if t[:1].isupper() or _is_datatype(t)}
+                properties = {t for t in terms if t not in classes}
+            self.vocabularies.append(
+                Vocabulary(prefix.removesuffix("_http"), ns, classes, properties)
+            )
+        self.vocabularies.sort(key=lambda v: len(v.namespace), reverse=True)
+        self.declared_properties: set[str] = set()
+        self.declared_classes: set[str] = set()
+        self.types: dict[str, set[str]] = {}
+        self.superclasses: dict[str, set[str]] = {}
+        for source in sources:
+            for t in source.triples:
+                if not isinstance(t.object, ox.NamedNode) or isinstance(t.subject, ox.Triple):
+                    continue
+                s, p, o = t.subject.value, t.predicate.value, t.object.value
+                if p == rdf.type:
+                    if o in _PROPERTY_TYPES:
+                        self.declared_properties.add(s)
+                    elif o in _CLASS_TYPES:
+                        self.declared_classes.add(s)
+                    self.types.setdefault(s, set()).add(o)
+                elif p == rdfs.subClassOf:
+                    self.superclasses.setdefault(s, set()).add(o)
+        for iri in self.declared_properties | self.declared_classes:
+            vocabulary = self.vocabulary(iri)
+            if vocabulary is not None:
+                local = iri[len(vocabulary.namespace) :]
+                kind = vocabulary.classes if iri in self.declared_classes else vocabulary.properties
+                kind.add(local)
+        self._known_classes: dict[str, bool] = {}
+
+    def vocabulary(self, iri: str) -> Vocabulary | None:
+        for v in self.vocabularies:
+            if iri.startswith(v.namespace) and iri != v.namespace:
+                return v
+        return None
+
+    def is_users(self, iri: str) -> bool:
+        """Is this IRI in the user's own namespace (none IODM knows)?"""
+        return not iri.startswith(_IODM_DOMAIN) and self.vocabulary(iri) is None
+
+    def known_class(self, iri: str) -> bool:
+        """A class of a known vocabulary, or a class of the user's under one."""
+        if iri not in self._known_classes:
+            self._known_classes[iri] = False  # no loop through a cycle of subclasses
+            v = self.vocabulary(iri)
+            if v is not None:
+                self._known_classes[iri] = iri[len(v.namespace) :] in v.classes
+            else:
+                self._known_classes[iri] = any(
+                    self.known_class(c) for c in self.superclasses.get(iri, ())
+                )
+        return self._known_classes[iri]
+
+    def unknown(self, iri: str, kind: str, label: str = "") -> str | None:
+        """The message for a term of a known vocabulary that it does not define as a ``kind``
+        ("class", "property", or "term" for any); None when the term is fine or not in a known
+        vocabulary. ``label`` names the kind in the message (a datatype is a class here)."""
+        v = self.vocabulary(iri)
+        if v is None:
+            return None
+        local = iri[len(v.namespace) :]
+        if kind == "term":
+            wanted, other = v.classes | v.properties, set()
+        elif kind == "class":
+            wanted, other = v.classes, v.properties
+        else:
+            wanted, other = v.properties, v.classes
+        if local in wanted or (v.prefix == "rdf" and local[:1] == "_" and local[1:].isdigit()):
+            return None
+        name, label = f"{v.prefix}:{local}", label or kind
+        if local in other:
+            other_kind = "property" if kind == "class" else "class"
+            return f"{name} is a {other_kind} in {v.name}, not a {label}"
+        message = f"{name}: no such {label} in {v.name}"
+        suggestions = self._suggest(local, v, kind)
+        if suggestions:
+            message += f"; did you mean {' or '.join(suggestions)}?"
+        else:
+            message += "; check the spelling, or use a term of your own namespace"
+        return message
+
+    def _suggest(self, local: str, v: Vocabulary, kind: str) -> list[str]:
+        terms = sorted(self._pool(v, kind))
+        same_case = [t for t in terms if t.lower() == local.lower()]
+        close = same_case or difflib.get_close_matches(local, terms, n=2, cutoff=0.75)
+        found = [f"{v.prefix}:{t}" for t in close]
+        for other in self.vocabularies:  # the same name in another vocabulary (org:reportsTo)
+            if other.prefix != v.prefix and local in self._pool(other, kind):
+                found.append(f"{other.prefix}:{local}")
+        return list(dict.fromkeys(found))[:3]
+
+    @staticmethod
+    def _pool(v: Vocabulary, kind: str) -> set[str]:
+        if kind == "class":
+            return v.classes
+        return v.properties if kind == "property" else v.classes | v.properties
+
+
+def term_results(sources: Sequence[Source]) -> list[ValidationResult]:
+    """Violations for the classes, properties and datatypes of the user's files that the
+    vocabularies IODM knows do not define; warnings for properties of the user's own namespace,
+    on things of a known class, that no loaded file declares. One result per term, located at
+    its first use."""
+    users = [s for s in sources if s.is_users]
+    if not users:
+        return []
+    terms = Terms(sources)
+    results: dict[tuple[str, str], ValidationResult] = {}
+
+    def report(
+        rule: str,
+        severity: str,
+        iri: str,
+        source: Source,
+        triple: ox.Triple,
+        message: str,
+        value: str = "",
+    ) -> None:
+        key = (rule, iri)
+        if key in results:
+            return
+        where = source.locate_use(iri)
+        results[key] = ValidationResult(
+            severity=severity,
+            focus_node=display(triple.subject),
+            path=display(triple.predicate),
+            value=value or shorten(iri),
+            message=message,
+            shape=rule,
+            constraint="",
+            location=str(where) if where else "",
+            focus_term=triple.subject,
+        )
+
+    for source in users:
+        for t in source.triples:
+            p, o = t.predicate.value, t.object
+            message = terms.unknown(p, "property")
+            if message:
+                report(UNKNOWN_TERM, "Violation", p, source, t, message, display(o))
+            elif terms.is_users(p) and p not in terms.declared_properties:
+                subject_types = terms.types.get(t.subject.value, set())  # type: ignore[union-attr]
+                if any(terms.known_class(c) for c in subject_types):
+                    message = (
+                        f"{shorten(p)}: this property is not declared; declare it in your "
+                        "extension ontology (a owl:DatatypeProperty or owl:ObjectProperty) or "
+                        "check the spelling"
+                    )
+                    report(UNDECLARED_PROPERTY, "Warning", p, source, t, message, display(o))
+            if isinstance(o, ox.NamedNode) and not o.value.startswith(ID):
+                kind = (
+                    "class"
+                    if p in _CLASS_OBJECTS
+                    else "property"
+                    if p in _PROPERTY_OBJECTS
+                    else "term"
+                )
+                message = terms.unknown(o.value, kind)
+                if message:
+                    report(UNKNOWN_TERM, "Violation", o.value, source, t, message)
+            elif isinstance(o, ox.Literal) and o.language is None:
+                message = terms.unknown(o.datatype.value, "class", "datatype")
+                if message:
+                    report(UNKNOWN_TERM, "Violation", o.datatype.value, source, t, message)
+    return list(results.values())
