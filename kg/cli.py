@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"iodm {__version__}")
     p.add_argument("--store", metavar="DESCRIPTOR", help="the store to use (see below)")
+    p.add_argument(
+        "--coder",
+        metavar="NAME",
+        help="read one coder's codings (or 'consensus': adjudicated rows, else what all coders "
+        "agree on); default: every coder's, side by side",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     c = sub.add_parser("run", help="build, validate, reason, and answer the competency questions")
@@ -120,6 +126,22 @@ def _parser() -> argparse.ArgumentParser:
     from kg.analysis.commands import add_parsers as add_analysis_parsers
 
     add_analysis_parsers(sub)
+
+    c = sub.add_parser(
+        "template",
+        help="write a coding workbook (.xlsx) or a folder of CSV sheets, generated from the "
+        "shapes and vocabularies, for coding your own data",
+    )
+    c.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("coding.xlsx"),
+        help="FILE.xlsx, or a folder for CSV sheets (default: coding.xlsx)",
+    )
+    c.add_argument("--core-only", action="store_true", help=CORE_ONLY_HELP)
+    c.add_argument("--force", action="store_true", help="overwrite an existing file or folder")
+    c.set_defaults(func=cmd_template)
     return p
 
 
@@ -143,7 +165,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _open(args: argparse.Namespace, writable: bool = False):  # type: ignore[no-untyped-def]
     from kg.store import open_store
 
-    return open_store(args.store, writable=writable)
+    if writable:
+        return open_store(args.store, writable=True)
+    from kg.pipeline.sheets.coders import open_view
+
+    return open_view(args.store, args.coder)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from kg.pipeline.sheets.template import write_template
+
+    written = write_template(args.output, core_only=args.core_only, force=args.force)
+    where = args.output if len(written) == 1 else f"{args.output}/ ({len(written)} files)"
+    print(f"wrote {where}: fill in the dataset sheet, then the sheets you code;")
+    print(f"then: iodm build{' --core-only' if args.core_only else ''} {args.output}")
+    return EXIT_OK
 
 
 def cmd_build(args: argparse.Namespace) -> int:

@@ -119,9 +119,9 @@ def add_parsers(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from kg.store import open_store
+    from kg.pipeline.sheets.coders import open_view
 
-    return open_store(args.store)
+    return open_view(args.store, getattr(args, "coder", None))
 
 
 def _years(raw: str | None, option: str) -> Any:

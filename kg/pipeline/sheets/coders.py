@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 PROV_ATTRIBUTED = "http://www.w3.org/ns/prov#wasAttributedTo"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _MAX_COUNT = sh.MaxCountConstraintComponent
+#: the coder whose rows are the adjudicated coding
+CONSENSUS = "consensus"
 
 
 def coder_of(source: Source) -> str | None:
@@ -72,12 +74,16 @@ def relax_disagreements(report: ValidationReport, sources: Sequence[Source]) -> 
             distinct = {frozenset(v) for v in values.values()}
             if len(values) >= 2 and all(len(v) == 1 for v in values.values()) and len(distinct) > 1:
                 said = "; ".join(f"{c}: {', '.join(sorted(v))}" for c, v in sorted(values.items()))
+                settle = (
+                    "the consensus row settles it"
+                    if CONSENSUS in values
+                    else "add a row by coder 'consensus' to settle it"
+                )
                 r = replace(
                     r,
                     severity="Warning",
-                    message=f"coders disagree on {r.path} ({said}); both codings are kept side "
-                    "by side: see `iodm agreement`, and add a row by coder 'consensus' to "
-                    "settle it",
+                    message=f"coders disagree on {r.path} ({said}); the codings are kept side "
+                    f"by side (see `iodm agreement`); {settle}",
                 )
         results.append(r)
     report.results = results
@@ -86,9 +92,6 @@ def relax_disagreements(report: ValidationReport, sources: Sequence[Source]) -> 
 
 def _focus_iri(term: object, text: str) -> str:
     return term.value if isinstance(term, ox.NamedNode) else expand(text)
-
-
-CONSENSUS = "consensus"
 
 
 def coders_in(store) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -154,3 +157,16 @@ def _agreed(store, by_graph: dict[str, str]) -> list[ox.Triple]:  # type: ignore
             continue
         agreed += sorted(set.intersection(*per_coder.values()), key=str)
     return agreed
+
+
+def open_view(descriptor: str | None, coder: str | None):  # type: ignore[no-untyped-def]
+    """Open a store for reading: as it is, or (``coder``) one coder's view of it."""
+    from kg.store import open_store
+
+    store = open_store(descriptor)
+    if not coder:
+        return store
+    with store:
+        view = coder_view(store, coder)
+    view.descriptor = f"{store.descriptor} (coder {coder})"
+    return view
