@@ -56,6 +56,7 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     curated graph (``#+ scope: curated``) run when the build includes it.
     """
     from kg.pipeline import terms
+    from kg.pipeline.sheets.coders import relax_disagreements
     from kg.queries import library
 
     bad = terms.ill_typed(sources)
@@ -73,8 +74,10 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     ]
     report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
     report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
+    relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:
-        report.locate(Locator(sources))
+        locator = Locator(sources)
+        report.locate(locator, locator.written)
     return report
 
 

@@ -11,6 +11,7 @@ validation can say ``file:line`` or ``file › sheet › cell``.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -33,6 +34,8 @@ FORMATS = {
     ".owl": ox.RdfFormat.RDF_XML,
     ".xml": ox.RdfFormat.RDF_XML,
 }
+_IRI_IN_TEXT = re.compile(r"<([^<>\s]+)>")
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 #: the formats whose text :mod:`kg.pipeline.locate` scans for lines
 SCANNED = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES}
 #: the role of a file in :func:`extra_files` that :func:`parse_all` reads as coding sheets
@@ -118,6 +121,8 @@ class Locator:
         self._subjects: dict[str, Source] | None = None
         self._parents: dict[str, ox.NamedNode | ox.BlankNode] = {}
         self._mentions: dict[str, Source] = {}
+        self._prefixes: dict[str, str] | None = None
+        self._by_length: list[str] = []
 
     def __call__(self, term: object) -> Location | None:
         for _ in range(8):  # a blank node's parent may be a blank node, not forever
@@ -137,6 +142,29 @@ class Locator:
         subjects = self._index()
         found = subjects.get(iri) or self._mentions.get(iri)
         return found.locate(iri) if found is not None else None
+
+    def written(self, text: str) -> str:
+        """``text`` with each ``<iri>`` under a prefix of the user's Turtle files written as
+        that prefixed name (``<https://example.org/study/x>`` → ``ex:x``)."""
+        if self._prefixes is None:
+            self._prefixes = {}
+            for source in self.sources:
+                positions = source.positions() if source.is_users else None
+                for prefix, namespace in (positions.prefixes if positions else {}).items():
+                    if namespace and not namespace.startswith("file:"):
+                        self._prefixes.setdefault(namespace, prefix)
+            self._by_length = sorted(self._prefixes, key=len, reverse=True)
+        if not self._prefixes or "<" not in text:
+            return text
+        return _IRI_IN_TEXT.sub(self._prefixed, text)
+
+    def _prefixed(self, m: re.Match[str]) -> str:
+        iri = m.group(1)
+        for namespace in self._by_length:
+            local = iri[len(namespace) :]
+            if iri.startswith(namespace) and _LOCAL_NAME.fullmatch(local):
+                return f"{self._prefixes[namespace]}:{local}"  # type: ignore[index]
+        return m.group()
 
     def _index(self) -> dict[str, Source]:
         if self._subjects is None:

@@ -31,6 +31,7 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass
@@ -80,7 +81,7 @@ def scan(text: str, base: str = "") -> Positions:
             line += token.count("\n")
             expect_subject = False
         elif kind == "iri":
-            iri = urljoin(base, token[1:-1]) if base else token[1:-1]
+            iri = _resolve(base, token[1:-1])
             if directive == "prefix-iri":
                 prefixes[prefix_name] = iri
                 directive = ""
@@ -118,6 +119,14 @@ def scan(text: str, base: str = "") -> Positions:
             if dots and depth == 0:
                 expect_subject = True
     return found
+
+
+def _resolve(base: str, iri: str) -> str:
+    """An IRI resolved against the base (urljoin would drop an empty fragment: ``ns#``)."""
+    if not base or _ABSOLUTE.match(iri):
+        return iri
+    resolved = urljoin(base, iri)
+    return resolved + "#" if iri.endswith("#") and not resolved.endswith("#") else resolved
 
 
 def _expand(word: str, prefixes: dict[str, str]) -> str | None:

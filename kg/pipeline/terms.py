@@ -9,6 +9,7 @@ what to do, so these join the report of the shapes and checks and are all shown 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -59,9 +60,7 @@ LEXICAL_HINTS = {
 _VALIDITY = """
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 SELECT ?i WHERE {
-  ?i <urn:iodm:value> ?o .
-  BIND (DATATYPE(?o) AS ?d)
-  BIND (STR(?o) AS ?t)
+  ?i <urn:iodm:datatype> ?d ; <urn:iodm:text> ?t .
   BIND (COALESCE(
     IF(?d = xsd:date, isLiteral(xsd:date(?t)),
     IF(?d = xsd:gYearMonth, isLiteral(xsd:gYearMonth(?t)),
@@ -104,11 +103,14 @@ def ill_typed(sources: Iterable[Source]) -> list[BadLiteral]:
         {t.object for _, t in typed if isinstance(t.object, ox.Literal)},
         key=lambda o: (o.datatype.value, o.value),
     )
+    # the lexical form as a plain string beside its datatype: SPARQL's DATATYPE() gives
+    # xsd:integer for an xsd:positiveInteger literal on Oxigraph
     store = ox.Store()
-    value = ox.NamedNode("urn:iodm:value")
-    store.extend(
-        ox.Quad(ox.NamedNode(f"urn:iodm:literal:{i}"), value, o) for i, o in enumerate(literals)
-    )
+    datatype, text = ox.NamedNode("urn:iodm:datatype"), ox.NamedNode("urn:iodm:text")
+    for i, o in enumerate(literals):
+        node = ox.NamedNode(f"urn:iodm:literal:{i}")
+        store.add(ox.Quad(node, datatype, o.datatype))
+        store.add(ox.Quad(node, text, ox.Literal(o.value)))
     bad = set()
     for solution in store.query(_VALIDITY):  # type: ignore[union-attr]
         bad.add(literals[int(solution["i"].value.rsplit(":", 1)[1])])
@@ -205,6 +207,9 @@ class Vocabulary:
         return VOCABULARY_NAMES.get(self.prefix, f"{self.prefix}:")
 
 
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
 def _is_datatype(local: str) -> bool:
     return local.endswith("Literal") or local in ("langString", "dirLangString")
 
@@ -283,6 +288,10 @@ class Terms:
             return None
         local = iri[len(v.namespace) :]
         if kind == "term":
+            # any object: only in a hash namespace and with a plain local name, as a link to a
+            # page under http://purl.org/dc/terms/ or https://schema.org/ is no misspelt term
+            if not v.namespace.endswith("#") or not _PLAIN.fullmatch(local):
+                return None
             wanted, other = v.classes | v.properties, set()
         elif kind == "class":
             wanted, other = v.classes, v.properties

@@ -144,16 +144,34 @@ class ValidationReport:
         )
         return cls(False, [result])
 
-    def locate(self, find: Callable[[Term], Location | None]) -> None:
-        """Fill in where each result's focus node is stated (results already located stay)."""
+    def locate(
+        self,
+        find: Callable[[Term], Location | None],
+        written: Callable[[str], str] | None = None,
+    ) -> None:
+        """Fill in where each result's focus node is stated (results already located stay),
+        then order the results by severity, file and line. ``written`` rewrites the IRIs in a
+        result's text as the user's files write them (their own prefixes)."""
         located = []
         for r in self.results:
             if not r.location and r.focus_term is not None:
                 where = find(r.focus_term)
                 if where is not None:
                     r = replace(r, location=str(where))
+            if written is not None:
+                r = replace(
+                    r,
+                    focus_node=written(r.focus_node),
+                    path=written(r.path),
+                    value=written(r.value),
+                    message=written(r.message),
+                )
             located.append(r)
-        self.results = located
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        self.results = sorted(
+            located,
+            key=lambda r: (order.get(r.severity, 9), *_where_key(r.location), r.focus_node, r.path),
+        )
 
     def brief(self, limit: int = SHOWN) -> str:
         """The first ``limit`` results, two lines each, as a compiler prints errors: where and
@@ -341,6 +359,19 @@ def quiet_ill_typed_literals() -> None:
     logging.getLogger("rdflib.term").addFilter(_IllTyped())
     warnings.filterwarnings("ignore", message="Parsing weird boolean", module="rdflib")
     _QUIETED = True
+
+
+def _where_key(location: str) -> tuple[int, str, int]:
+    """Order locations: known before unknown, then by file, then by line number."""
+    if not location:
+        return (1, "", 0)
+    head, sep, tail = location.rpartition(":")
+    if sep and tail.isdigit():
+        head2, sep2, tail2 = head.rpartition(":")
+        if sep2 and tail2.isdigit():  # file:line:column
+            return (0, head2, int(tail2))
+        return (0, head, int(tail))
+    return (0, location, 0)
 
 
 def _sorted(results: Iterable[ValidationResult]) -> list[ValidationResult]:
