@@ -372,5 +372,5 @@ def test_a_broken_workbook_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("hello.txt", "not a workbook")
-    with pytest.raises(InvalidDataError, match="not a readable .xlsx workbook"):
+    with pytest.raises(InvalidDataError, match=r"not a readable \.xlsx workbook"):
         read_tables(path)
