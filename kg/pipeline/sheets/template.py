@@ -175,7 +175,23 @@ def _readme_lines(specs: tuple[SheetSpec, ...], core_only: bool) -> list[str]:
     lines += [f"  {s.name}: {s.title}" for s in specs]
     lines += ["", "Rules (the build checks each, and says which cell breaks it):"]
     lines += [f"  {i}. {rule}" for i, rule in enumerate(RULES, start=1)]
+    lines += [
+        "",
+        "The shapes' own messages (in the header notes above) state what each kind of thing "
+        "must have. Besides them, every build runs these checks over the whole graph "
+        "(queries/checks; `iodm queries --all` describes each):",
+    ]
+    lines += [f"  {check_id}: {title}" for check_id, title in _checks()]
     return lines
+
+
+def _checks() -> list[tuple[str, str]]:
+    """The SPARQL checks a researcher's build runs (those of the curated graph left out)."""
+    from kg.queries import library
+
+    return sorted(
+        (q.id, q.title) for q in library().values() if q.group == "checks" and q.scope != "curated"
+    )
 
 
 def _readme_markdown(specs: tuple[SheetSpec, ...], core_only: bool) -> str:
