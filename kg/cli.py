@@ -335,6 +335,8 @@ def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from kg.pipeline import terms
+    from kg.pipeline.build import stored_sources
     from kg.queries import library
 
     failed = 0
@@ -348,7 +350,25 @@ def cmd_check(args: argparse.Namespace) -> int:
                 sys.stdout.write(result.serialize("table"))
             else:
                 print(f"ok   {q.id}")
-    print(f"{len(checks) - failed} of {len(checks)} checks pass")
+        # the checks of the terms run on what the build stored (no file lines here)
+        sources = stored_sources(store)
+        found = terms.ill_typed_results(terms.ill_typed(sources)) + terms.term_results(sources)
+    for rule, title in (
+        (terms.ILL_TYPED, "every typed literal is valid for its datatype"),
+        (terms.UNKNOWN_TERM, "every term of a known vocabulary is defined by it"),
+        (terms.UNDECLARED_PROPERTY, "every property of your own namespace is declared"),
+    ):
+        rows = [r for r in found if r.shape == rule]
+        violations = [r for r in rows if r.severity == "Violation"]
+        failed += bool(violations)
+        mark = "FAIL" if violations else "warn" if rows else "ok  "
+        print(
+            f"{mark} {rule.removeprefix('check:')}" + (f": {title} ({len(rows)})" if rows else "")
+        )
+        for r in rows:
+            print(f"  {r.focus_node}: {r.message}")
+    total = len(checks) + 3
+    print(f"{total - failed} of {total} checks pass")
     return EXIT_INVALID if failed else EXIT_OK
 
 

@@ -143,3 +143,29 @@ def test_the_build_names_both_misspellings_with_suggestions(
     )
     assert f"{typo}:{reports}: org:reportTo: no such property" in err
     assert "did you mean org:reportsTo?" in err
+
+
+def test_iodm_check_finds_a_misspelt_term_in_a_stored_graph(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A store built before terms were checked may hold one: `iodm check` says so."""
+    import pyoxigraph as ox
+
+    from kg.pipeline.build import build
+    from kg.store import OxigraphStore
+
+    mine = tmp_path / "mine.ttl"
+    mine.write_text(HEAD + 'ex:p a iodm:Post ; rdfs:label "P" .\n', encoding="utf-8")
+    store = OxigraphStore(tmp_path / "store", writable=True)
+    build(store, [mine], core_only=True)
+    post = ox.NamedNode("https://example.org/study/p")
+    store.add(
+        [ox.Triple(post, ox.NamedNode("https://w3id.org/iodm#isPublc"), ox.Literal("x"))],
+        mine.as_uri(),
+    )
+    store.close()
+    code = main(["--store", f"oxigraph:{tmp_path / 'store'}", "check"])
+    out = capsys.readouterr().out
+    assert code == EXIT_INVALID
+    assert "FAIL unknown-term" in out and "did you mean iodm:isPublic?" in out
+    assert "ok   ill-typed-literal" in out
