@@ -3,10 +3,16 @@ paper, and IODM's own coding is marked as such wherever it is printed."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+
 from kg.queries import get
 from kg.store import Store
 
 from ..conftest import rows
+from .test_curated_graph import _paper_text
 
 STATED, READING = "stated in the source", "coder's reading"
 
@@ -81,3 +87,312 @@ def test_every_stance_and_response_says_whose_placement_it_is(curated: Store) ->
     # reading, and so is its link to the army's abuse of the population
     assert basis["drc-joint-operations-with-the-army-leadership"] == "CodersReading"
     assert basis["drc-leadership-dismissed-concerns-joint-operations"] == "CodersReading"
+
+
+# --- issue 11, point 4: what the paper says, added with its passage -----------------------------
+
+ID = "https://w3id.org/iodm/id/"
+IODM = "https://w3id.org/iodm#"
+README = Path(__file__).resolve().parents[2] / "kg" / "data" / "README.md"
+
+# (resource, passage it cites, words of the paper that passage must hold)
+ADDED = [
+    (
+        "factor-observation/western-northern-officials-previous-experience",
+        "previous-experience-nationality",
+        "They therefore gravitate towards the more conciliatory end of the spectrum",
+    ),
+    (
+        "factor-observation/specialized-agency-background-previous-experience",
+        "previous-experience-specialized-agencies",
+        "you don’t do politics, so you will not be critical",
+    ),
+    (
+        "factor-observation/promise-of-employment-career-security",
+        "career-security-guarantee",
+        "A promise of job security can empower officials to express public criticism",
+    ),
+    (
+        "factor-observation/promise-of-employment-career-security",
+        "career-security-statement",
+        "Officials who have a promise of employment after the peacekeeping posting",
+    ),
+    (
+        "factor-observation/senior-mission-officials-position",
+        "position-senior-mission-officials",
+        "you are forced to become a diplomat",
+    ),
+    (
+        "factor-observation/field-office-officials-position",
+        "position-mission-headquarters",
+        "They become a lot more attuned to the local community",
+    ),
+    (
+        "factor-observation/world-bank-country-directors-place-in-hierarchy",
+        "footnote-41",
+        "which may create predispositions towards conciliatory responses",
+    ),
+    (
+        "factor-observation/minustah-human-rights-relations-ohchr",
+        "relations-joint-reports",
+        "while remaining structurally separate, issued joint reports",
+    ),
+    (
+        "relation/minustah-human-rights-ohchr-separation",
+        "relations-joint-reports",
+        "while remaining structurally separate",
+    ),
+    (
+        "response/unoci-outspoken-2010",
+        "relations-unoci-separation",
+        "enabled UNOCI to be outspoken against the attempt to undermine the election result",
+    ),
+    (
+        "mandate/unoci",
+        "spectrum-unoci-mandate-challenged",
+        "some member states challenged this interpretation of the mandate",
+    ),
+    (
+        "relation/drc-human-rights-reporting-line-geneva",
+        "relations-geneva-communique",
+        "in a communiqué that appeared to come from Geneva",
+    ),
+    (
+        "response-option/withholding-support",
+        "spectrum-working-level",
+        "peacekeeping officials can facilitate or withhold various kinds of assistance",
+    ),
+    (
+        "factor/length-of-service-at-duty-station",
+        "length-of-service-quotes",
+        "While being new to one's post and lacking expertise in host country politics",
+    ),
+    (
+        "unit-function/political-affairs",
+        "composition-civil-affairs",
+        "Political affairs is this borderline",
+    ),
+    ("organization/un-peacekeeping-bureaucracy", "case-selection-size", "22,437 civilian staff"),
+    (
+        "organization/un-peacekeeping-bureaucracy",
+        "case-selection-size",
+        "approximately 1,000 officials at New York headquarters",
+    ),
+    (
+        "source/oksamytna-2023-interviews",
+        "case-selection-interviews",
+        "over 200 semi-structured interviews",
+    ),
+    (
+        "source/oksamytna-2023-interviews",
+        "case-selection-interviews",
+        "including eight SRSGs and twelve deputy SRSGs",
+    ),
+    (
+        "source/oksamytna-2023-interviews",
+        "section-case-selection",
+        "The interviews took place in 2019–2022",
+    ),
+]
+
+SPECTRUM_SCHEME = IODM + "ConciliationConfrontationSpectrum"
+SCHEME_PASSAGES = [
+    ("spectrum-host-state-reliance", "grant visas, custom clearances, and flight authorizations"),
+    ("spectrum-host-state-reliance", "provide continuous consent for the mission"),
+    ("spectrum-not-lack-of-integrity", "for fear of being expelled by the host government"),
+]
+
+
+def _iri(local: str) -> str:
+    return local if local.startswith("http") else ID + local
+
+
+def _quote(store: Store, passage: str) -> str:
+    found = rows(
+        store.select(
+            f"SELECT ?q WHERE {{ <{ID}passage/{passage}> <{IODM}quote> ?q ; "
+            "<http://purl.org/dc/terms/isPartOf> <https://w3id.org/iodm/id/source/oksamytna-2023> }"
+        )
+    )
+    assert len(found) == 1, passage
+    return found[0]["q"]
+
+
+def _cites(store: Store, resource: str, passage: str) -> bool:
+    return bool(
+        rows(
+            store.select(
+                f"SELECT ?x WHERE {{ <{_iri(resource)}> <http://purl.org/dc/terms/source> "
+                f"<{ID}passage/{passage}> BIND(1 AS ?x) }}"
+            )
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("resource", "passage", "words"),
+    ADDED + [(SPECTRUM_SCHEME, p, w) for p, w in SCHEME_PASSAGES],
+    ids=lambda v: str(v)[-40:],
+)
+def test_each_added_characterization_cites_its_passage_verbatim(
+    curated: Store, resource: str, passage: str, words: str
+) -> None:
+    """In the graph, citing its passage; the passage holds the paper's words; the quote is
+    verbatim in the vendored paper (each piece between page-break marks)."""
+    assert _cites(curated, resource, passage), (resource, passage)
+    quote = _quote(curated, passage)
+    assert words in re.sub(r"\s+", " ", quote), (passage, words)
+    paper = _paper_text()
+    assert words in paper
+    for piece in re.sub(r"\s+", " ", quote).split(" [...] "):
+        assert piece.strip() in paper, (passage, piece[:80])
+
+
+# the general leans, with the pole the paper gives (or IODM reads) and whose it is
+GENERAL_LEANS = {
+    "western-northern-officials-previous-experience": (
+        "previous-experience",
+        "Conciliation",
+        STATED,
+    ),
+    "specialized-agency-background-previous-experience": (
+        "previous-experience",
+        "Conciliation",
+        READING,
+    ),
+    "promise-of-employment-career-security": ("career-security", "Confrontation", STATED),
+    "senior-mission-officials-position": (
+        "position-vis-a-vis-host-state-authorities",
+        "Conciliation",
+        STATED,
+    ),
+    "field-office-officials-position": (
+        "position-vis-a-vis-host-state-authorities",
+        "Confrontation",
+        STATED,
+    ),
+}
+
+
+def _observations(store: Store) -> dict[str, dict[str, str]]:
+    found = rows(
+        store.select(
+            "PREFIX iodm: <https://w3id.org/iodm#>"
+            " PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+            " SELECT ?o (SAMPLE(?f) AS ?factor) (SAMPLE(?p) AS ?pole) (SAMPLE(?s) AS ?subject)"
+            " (COUNT(DISTINCT ?n) AS ?notes) (SAMPLE(?n) AS ?note)"
+            " WHERE { ?o a iodm:FactorObservation ; iodm:observedFactor ?f ; iodm:pullsToward ?p ;"
+            " iodm:observedFor ?s . OPTIONAL { ?o skos:editorialNote ?n }"
+            ' FILTER (STRSTARTS(STR(?o), "https://w3id.org/iodm/id/factor-observation/")) }'
+            " GROUP BY ?o"
+        )
+    )
+    return {r["o"].rsplit("/", 1)[1]: r for r in found}
+
+
+def test_general_leans_are_recorded_with_pole_and_whose_it_is(curated: Store) -> None:
+    obs = _observations(curated)
+    for name, (factor, pole, basis) in GENERAL_LEANS.items():
+        r = obs[name]
+        assert r["factor"] == f"{ID}factor/{factor}", name
+        assert r["pole"] == IODM + pole, name
+        assert r["subject"] == f"{ID}organization/un-peacekeeping-bureaucracy", name
+        prefix = "Stated in the source: " if basis == STATED else "IODM's reading: "
+        assert r["note"].startswith(prefix), name
+    wb = obs["world-bank-country-directors-place-in-hierarchy"]
+    assert (wb["pole"], wb["subject"]) == (
+        IODM + "Conciliation",
+        f"{ID}post/world-bank-country-director",
+    )
+
+
+def test_every_recorded_observation_says_whose_its_pole_is(curated: Store) -> None:
+    """iodm:placementBasis does not apply to factor observations: the note is the marker."""
+    obs = _observations(curated)
+    assert len(obs) >= 36
+    for name, r in obs.items():
+        assert r["notes"] == "1", name
+        assert r["note"].startswith(("Stated in the source: ", "IODM's reading: ")), name
+    reading = {n for n, r in obs.items() if r["note"].startswith("IODM's reading: ")}
+    # the paper names no pole for rule of law lawyers 'attuned to noticing' deviations
+    assert "rule-of-law-composition" in reading
+    # the paper's own example of leaders 'more conciliatory than ... their subordinates'
+    assert "drc-leadership-place-in-hierarchy" not in reading
+
+
+def test_no_rule_passes_a_general_claim_about_a_kind_of_official_to_anyone(curated: Store) -> None:
+    """Claims the paper makes of officials with some characteristic are recorded for the
+    bureaucracy as a whole, which has no sub-units: no derived observation for anyone else."""
+    bases = ", ".join(f"<{ID}factor-observation/{n}>" for n in GENERAL_LEANS)
+    found = rows(
+        curated.select(
+            "PREFIX iodm: <https://w3id.org/iodm#> PREFIX prov: <http://www.w3.org/ns/prov#>"
+            " SELECT DISTINCT ?subject WHERE { ?d prov:wasDerivedFrom ?base ;"
+            f" iodm:observedFor ?subject . FILTER (?base IN ({bases})) }}"
+        )
+    )
+    assert {r["subject"] for r in found} <= {f"{ID}organization/un-peacekeeping-bureaucracy"}
+
+
+def test_unoci_outspoken_is_a_response_iodm_placed(curated: Store) -> None:
+    found = rows(get("cq2-responses-on-spectrum").run(curated))
+    row = next(r for r in found if r["response"] == f"{ID}response/unoci-outspoken-2010")
+    assert row["placedBy"] == READING
+    stated = [r["response"] for r in found if r["placedBy"] == STATED]
+    assert stated == ILLUSTRATIONS  # still exactly the paper's four
+
+
+def test_unoci_2010_observations_do_not_reach_doss(curated: Store) -> None:
+    """Doss's deputy headship of UNOCI is undated (and IODM's reading of the paper's citation):
+    the paper's 2010 observation of UNOCI is not known to overlap it."""
+    found = rows(
+        curated.select(
+            "PREFIX iodm: <https://w3id.org/iodm#> PREFIX prov: <http://www.w3.org/ns/prov#>"
+            " SELECT ?d WHERE { ?d iodm:observedFor <https://w3id.org/iodm/id/official/alan-doss> ;"
+            " prov:wasDerivedFrom+ <https://w3id.org/iodm/id/factor-observation/unoci-relations> }"
+        )
+    )
+    assert not found
+    note = rows(
+        curated.select(
+            "SELECT ?n WHERE { <https://w3id.org/iodm/id/post-holding/doss-unoci-deputy-head>"
+            " <http://www.w3.org/2004/02/skos/core#editorialNote> ?n }"
+        )
+    )
+    assert note and note[0]["n"].startswith("IODM's reading: ")
+
+
+def test_minustah_connection_does_not_reach_an_undated_holding(curated: Store) -> None:
+    """Known only at its end (2017): Ricci's undated headship of MINUSTAH's section is not
+    reached."""
+    found = rows(
+        curated.select(
+            "PREFIX iodm: <https://w3id.org/iodm#> PREFIX prov: <http://www.w3.org/ns/prov#>"
+            " SELECT ?d WHERE { ?d iodm:observedFor"
+            " <https://w3id.org/iodm/id/official/roberto-ricci> ;"
+            " prov:wasDerivedFrom+ <https://w3id.org/iodm/id/factor-observation/"
+            "minustah-human-rights-relations-ohchr> }"
+        )
+    )
+    assert not found
+
+
+# --- the re-audit in kg/data/README.md ------------------------------------------------------------
+
+
+def _readme_audit() -> tuple[str, list[tuple[str, str, str]]]:
+    text = README.read_text(encoding="utf-8")
+    query = re.search(r"^```sparql\n(.*?)^```$", text, re.S | re.M)
+    assert query, "kg/data/README.md has no ```sparql block"
+    table = re.findall(r"^\| (value|unknown) \| (.+?) \| (\d+) \|$", text, re.M)
+    return query.group(1), table
+
+
+def test_the_readme_audit_counts_are_what_its_query_prints(curated: Store) -> None:
+    query, table = _readme_audit()
+    got = [(r["kind"], r["category"], r["claims"]) for r in rows(curated.select(query))]
+    assert got == table
+    categories = {c for _, c, _ in got}
+    assert "stated by the paper" in categories
+    assert any(c.startswith("coding: reading") for c in categories)
+    assert any(c.startswith("unknown: ") for c in categories)
