@@ -277,11 +277,8 @@ def parse_all(
     """Parse each file; coding sheets (role :data:`SHEETS`) give a source per sheet."""
     sources = []
     for path, graph, role in files:
-        if role == SHEETS:
-            read = _load_sheets(path, progress)
-            if progress is not None:
-                progress.done(path, sum(len(s.triples) for s in read))
-            sources += read
+        if role == SHEETS:  # the reader reports its progress, sheet by sheet
+            sources += _load_sheets(path, progress)
             continue
         source = parse_file(path, graph, role, progress)
         if progress is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -361,17 +362,28 @@ def quiet_ill_typed_literals() -> None:
     _QUIETED = True
 
 
-def _where_key(location: str) -> tuple[int, str, int]:
-    """Order locations: known before unknown, then by file, then by line number."""
+def _where_key(location: str) -> tuple[int, str, int, str]:
+    """Order locations: known before unknown, then by file (and sheet), line or row, column.
+
+    >>> sorted(["b.ttl:9", "b.ttl:10", "", "a.ttl:3:4", "x.xlsx › s › B10 (h)", "x.xlsx › s › C9"],
+    ...        key=_where_key)
+    ['a.ttl:3:4', 'b.ttl:9', 'b.ttl:10', 'x.xlsx › s › C9', 'x.xlsx › s › B10 (h)', '']
+    """
     if not location:
-        return (1, "", 0)
+        return (1, "", 0, "")
+    cell = _CELL.search(location)
+    if cell:
+        return (0, location[: cell.start()], int(cell.group(2)), cell.group(1))
     head, sep, tail = location.rpartition(":")
     if sep and tail.isdigit():
         head2, sep2, tail2 = head.rpartition(":")
         if sep2 and tail2.isdigit():  # file:line:column
-            return (0, head2, int(tail2))
-        return (0, head, int(tail))
-    return (0, location, 0)
+            return (0, head2, int(tail2), tail.zfill(9))
+        return (0, head, int(tail), "")
+    return (0, location, 0, "")
+
+
+_CELL = re.compile(r" › ([A-Z]+)(\d+)(?: \(|$)")
 
 
 def _sorted(results: Iterable[ValidationResult]) -> list[ValidationResult]:

@@ -333,3 +333,29 @@ def test_help_of_build_and_validate_mentions_sheets(capsys: pytest.CaptureFixtur
             main([command, "--help"])
         out = capsys.readouterr().out
         assert "sheets" in out and "--errors" in out
+
+
+def test_validate_shows_problems_found_while_reading_sheets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kg.pipeline.validate import ValidationFailed, ValidationReport, ValidationResult
+
+    def refused(path: Path, progress: object = None) -> list[Source]:
+        cell = Location(path.name, sheet="responses", cell="C14", header="option")
+        problem = ValidationResult(
+            "Violation", "", "", "maybe", "not an option", "map:unknown-concept", "", str(cell)
+        )
+        raise ValidationFailed(ValidationReport(False, [problem]))
+
+    monkeypatch.setattr(sheets, "load_sheets", refused)
+    book = tmp_path / "coding.xlsx"
+    book.write_bytes(b"")
+    code = main(["validate", "--format", "csv", str(book)])
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert code == EXIT_INVALID
+    assert [(r["where"], r["rule"], r["value"]) for r in rows] == [
+        ("coding.xlsx › responses › C14 (option)", "map:unknown-concept", "maybe")
+    ]
+    code = main(["--store", "memory:", "build", "-q", str(book)])
+    assert code == EXIT_INVALID
+    assert "coding.xlsx › responses › C14 (option): not an option" in capsys.readouterr().err
