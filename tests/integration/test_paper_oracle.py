@@ -195,6 +195,22 @@ ADDED = [
     ),
 ]
 
+ADDED += [
+    (f"norm/{norm}", "introduction-io-norms", words)
+    for norm, words in (
+        (
+            "humanitarian-imperative",
+            "the UN is guided by the humanitarian imperative of saving lives",
+        ),
+        ("good-governance", "international financial institutions promote good governance"),
+        ("poverty-alleviation", "promote good governance and poverty alleviation"),
+        (
+            "against-undemocratic-changes-of-government",
+            "the norm against undemocratic changes of government",
+        ),
+    )
+]
+
 SPECTRUM_SCHEME = IODM + "ConciliationConfrontationSpectrum"
 SCHEME_PASSAGES = [
     ("spectrum-host-state-reliance", "grant visas, custom clearances, and flight authorizations"),
@@ -396,3 +412,20 @@ def test_the_readme_audit_counts_are_what_its_query_prints(curated: Store) -> No
     assert "stated by the paper" in categories
     assert any(c.startswith("coding: reading") for c in categories)
     assert any(c.startswith("unknown: ") for c in categories)
+
+
+def test_every_interview_without_a_place_is_remote(curated: Store) -> None:
+    """Footnote 4: 'Unless the location is specified, interviews were conducted remotely' — Adam
+    Day's interview too (footnote 48 gives no place)."""
+    found = rows(
+        curated.select(
+            "PREFIX iodm: <https://w3id.org/iodm#>"
+            " SELECT ?i ?remote WHERE { ?i a iodm:Interview ."
+            " FILTER NOT EXISTS { ?i iodm:conductedIn ?place }"
+            " OPTIONAL { ?i iodm:conductedRemotely ?remote } }"
+        )
+    )
+    assert len(found) >= 30
+    assert all(r["remote"] == "true" for r in found), [
+        r["i"] for r in found if r["remote"] != "true"
+    ]
