@@ -17,11 +17,11 @@ from urllib.parse import urljoin
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
+# Whitespace matches no alternative, so finditer skips it in C; lines are counted only when a
+# term is first seen (the scan must stay cheap on files of 100k lines).
 _TOKEN = re.compile(
     r"""
-      (?P<nl>\n)
-    | (?P<space>[ \t\r]+)
-    | (?P<comment>\#[^\n]*)
+      (?P<comment>\#[^\n]*)
     | (?P<long>\"\"\"(?:[^"\\]+|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]+|\\.|'(?!''))*''')
     | (?P<string>"(?:[^"\\\n]+|\\.)*"|'(?:[^'\\\n]+|\\.)*')
     | (?P<iri><[^<>"{}|^`\\\s]*>)
@@ -56,68 +56,77 @@ def scan(text: str, base: str = "") -> Positions:
     (7, False)
     """
     found = Positions()
-    prefixes = found.prefixes
-    line = 1
+    prefixes, mentions, subjects = found.prefixes, found.mentions, found.subjects
+    counted, line = 0, 1  # the line at offset `counted`
     depth = 0  # inside [ … ] or ( … )
     expect_subject = True
     directive = ""  # "prefix", "prefix-iri" or "base" while a directive is read
     prefix_name = ""
+    expanded: dict[str, str | None] = {}  # word → IRI, for the prefixes as they are now
 
-    def note(term: str) -> None:
+    def line_at(offset: int) -> int:
+        nonlocal counted, line
+        line += text.count("\n", counted, offset)
+        counted = offset
+        return line
+
+    def note(term: str, offset: int) -> None:
         nonlocal expect_subject
-        found.mentions.setdefault(term, line)
         if expect_subject and depth == 0:
-            found.subjects.setdefault(term, line)
-        expect_subject = False
+            if term not in subjects:
+                subjects[term] = line_at(offset)
+            expect_subject = False
+        if term not in mentions:
+            mentions[term] = line_at(offset)
 
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup
-        token = m.group()
-        if kind == "nl":
-            line += 1
-        elif kind in ("space", "comment"):
-            continue
-        elif kind in ("long", "string"):
-            line += token.count("\n")
-            expect_subject = False
+        if kind == "word":  # a directive, a prefixed name, `a`, a number, a language tag, dots
+            token = m.group()
+            stripped = token.rstrip(".")
+            if directive == "prefix":
+                prefix_name = stripped.removesuffix(":")
+                directive = "prefix-iri"
+            elif stripped == "a":
+                if RDF_TYPE not in mentions:
+                    mentions[RDF_TYPE] = line_at(m.start())
+            elif stripped:
+                if stripped not in expanded:
+                    expanded[stripped] = _expand(stripped, prefixes)
+                term = expanded[stripped]
+                if term is not None:
+                    note(term, m.start())
+                else:
+                    lower = stripped.lower()
+                    if lower in ("@prefix", "prefix"):
+                        directive = "prefix"
+                    elif lower in ("@base", "base"):
+                        directive = "base"
+                    elif not stripped.startswith("@"):
+                        expect_subject = False  # a number, a boolean or a blank node label
+            if len(stripped) < len(token) and depth == 0:
+                expect_subject = True
         elif kind == "iri":
-            iri = _resolve(base, token[1:-1])
+            iri = _resolve(base, m.group()[1:-1])
             if directive == "prefix-iri":
                 prefixes[prefix_name] = iri
+                expanded.clear()
                 directive = ""
             elif directive == "base":
                 base = iri
                 directive = ""
             else:
-                note(iri)
+                note(iri, m.start())
         elif kind == "punct":
+            token = m.group()
             if token in "[(":
                 if expect_subject and depth == 0:
                     expect_subject = False  # a blank node or a collection as subject
                 depth += 1
             elif token in "])":
                 depth = max(depth - 1, 0)
-        else:  # a word: a directive, a prefixed name, `a`, a number, a language tag, dots
-            stripped = token.rstrip(".")
-            dots = len(token) - len(stripped)
-            lower = stripped.lower()
-            if directive == "prefix":
-                prefix_name = stripped.removesuffix(":")
-                directive = "prefix-iri"
-            elif lower in ("@prefix", "prefix"):
-                directive = "prefix"
-            elif lower in ("@base", "base"):
-                directive = "base"
-            elif stripped == "a":
-                found.mentions.setdefault(RDF_TYPE, line)
-            elif stripped:
-                term = _expand(stripped, prefixes)
-                if term is not None:
-                    note(term)
-                elif not stripped.startswith("@"):
-                    expect_subject = False  # a number, a boolean or a blank node label
-            if dots and depth == 0:
-                expect_subject = True
+        elif kind != "comment":  # a string
+            expect_subject = False
     return found
 
 
@@ -138,13 +147,17 @@ def _expand(word: str, prefixes: dict[str, str]) -> str | None:
 
 
 def literal_line(text: str, lexical: str, start: int = 1) -> int | None:
-    """The first line, from ``start`` on, where a literal of this lexical form is written
-    (as ``"…"`` or ``'…'``); None when it is written otherwise (escaped, in a long string)."""
+    """The first line, from ``start`` on (else from the top), where a typed literal of this
+    lexical form is written (``"…"^^`` or ``'…'^^``); None when it is written otherwise
+    (escaped, in a long string).
+
+    >>> literal_line('ex:a ex:n "1"^^xsd:integer .\\nex:b ex:n "1"^^xsd:integer .', "1", 2)
+    2
+    """
     lines = text.split("\n")
-    needles = (f'"{lexical}"', f"'{lexical}'")
-    for i in range(max(start, 1) - 1, len(lines)):
-        if any(n in lines[i] for n in needles):
-            return i + 1
-    if start > 1:
-        return literal_line(text, lexical, 1)
+    needles = (f'"{lexical}"^^', f"'{lexical}'^^")
+    for first in (max(start, 1), 1):
+        for i in range(first - 1, len(lines)):
+            if any(n in lines[i] for n in needles):
+                return i + 1
     return None

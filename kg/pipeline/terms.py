@@ -145,7 +145,7 @@ def _literal_location(source: Source, subject: object, o: ox.Literal) -> str:
     where = source.locate(subject.value) if isinstance(subject, ox.NamedNode) else None
     text = source.text()
     if text is not None and source.path is not None:
-        line = literal_line(text, o.value, where.line or 1 if where else 1)
+        line = literal_line(text, o.value, (where.line or 1) if where else 1)
         if line is not None:
             return str(Location(str(source.path), line))
     return str(where) if where else ""
@@ -231,6 +231,7 @@ class Terms:
                 Vocabulary(prefix.removesuffix("_http"), ns, classes, properties)
             )
         self.vocabularies.sort(key=lambda v: len(v.namespace), reverse=True)
+        self._vocabulary_of: dict[str, Vocabulary | None] = {}
         self.declared_properties: set[str] = set()
         self.declared_classes: set[str] = set()
         self.types: dict[str, set[str]] = {}
@@ -255,12 +256,18 @@ class Terms:
                 kind = vocabulary.classes if iri in self.declared_classes else vocabulary.properties
                 kind.add(local)
         self._known_classes: dict[str, bool] = {}
+        self._unknown: dict[tuple[str, str, str], str | None] = {}
 
     def vocabulary(self, iri: str) -> Vocabulary | None:
+        if iri in self._vocabulary_of:
+            return self._vocabulary_of[iri]
+        found = None
         for v in self.vocabularies:
             if iri.startswith(v.namespace) and iri != v.namespace:
-                return v
-        return None
+                found = v
+                break
+        self._vocabulary_of[iri] = found
+        return found
 
     def is_users(self, iri: str) -> bool:
         """Is this IRI in the user's own namespace (none IODM knows)?"""
@@ -283,6 +290,12 @@ class Terms:
         """The message for a term of a known vocabulary that it does not define as a ``kind``
         ("class", "property", or "term" for any); None when the term is fine or not in a known
         vocabulary. ``label`` names the kind in the message (a datatype is a class here)."""
+        key = (iri, kind, label)
+        if key not in self._unknown:
+            self._unknown[key] = self._message(iri, kind, label)
+        return self._unknown[key]
+
+    def _message(self, iri: str, kind: str, label: str) -> str | None:
         v = self.vocabulary(iri)
         if v is None:
             return None
