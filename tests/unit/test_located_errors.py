@@ -16,7 +16,7 @@ import pytest
 
 from kg.cli import main
 from kg.core.errors import EXIT_INVALID, Location, UsageError
-from kg.core.namespaces import BUILD_GRAPH, iodm, prov, rdf, rdfs
+from kg.core.namespaces import BUILD_GRAPH, XSD, iodm, prov, rdf, rdfs
 from kg.pipeline import sheets
 from kg.pipeline.build import build, check_sources, load_sources
 from kg.pipeline.load import Locator, Source, extra_files, packaged_files, parse_all, parse_file
@@ -149,6 +149,10 @@ def test_a_bad_date_is_one_located_error_not_also_a_false_violation(tmp_path: Pa
     [
         ('"2021-04-12"^^xsd:date', True),
         ('"2021-02-30"^^xsd:date', False),  # no such day
+        ('"2021-02-29"^^xsd:date', False),  # not a leap year
+        ('"2020-02-29"^^xsd:date', True),
+        ('"2021-04-12T10:00:00+02:00"^^xsd:dateTime', True),
+        ('"99"^^xsd:positiveInteger', True),
         ('"2021-13"^^xsd:gYearMonth', False),
         ('"2021"^^xsd:gYear', True),
         ('"21"^^xsd:gYear', False),
@@ -169,6 +173,12 @@ def test_each_xsd_datatype_iodm_uses_is_checked(tmp_path: Path, literal: str, va
 
     source = parsed(tmp_path, HEAD + f"ex:a ex:p {literal} .\n")
     assert (ill_typed([source]) == []) is valid
+
+
+def test_every_datatype_checked_has_a_hint() -> None:
+    from kg.pipeline.terms import _SURELY_VALID, LEXICAL_HINTS
+
+    assert {XSD + name for name in LEXICAL_HINTS} == set(_SURELY_VALID)
 
 
 def test_all_bad_literals_of_all_files_are_reported_at_once(tmp_path: Path) -> None:
