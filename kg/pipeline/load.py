@@ -84,7 +84,9 @@ class Source:
         """Where this source first uses ``iri`` (as a predicate, a class, a datatype…)."""
         positions = self.positions()
         line = positions.mentions.get(iri) if positions is not None else None
-        return Location(str(self.path), line) if line else self.locate(iri)
+        if line:
+            return Location(str(self.path), line)
+        return self.locate(iri) or (Location(str(self.path)) if self.path else None)
 
     def positions(self) -> Positions | None:
         """The lines of this file's subjects and terms, scanned on first use (None when the
@@ -141,7 +143,10 @@ class Locator:
                 return source.locations[iri]
         subjects = self._index()
         found = subjects.get(iri) or self._mentions.get(iri)
-        return found.locate(iri) if found is not None else None
+        if found is None:
+            return None
+        # a JSON-LD or RDF/XML file has no lines to give: its name still says where
+        return found.locate(iri) or (Location(str(found.path)) if found.path else None)
 
     def written(self, text: str) -> str:
         """``text`` with each ``<iri>`` under a prefix of the user's Turtle files written as

@@ -369,3 +369,17 @@ def test_validate_shows_problems_found_while_reading_sheets(
     code = main(["--store", "memory:", "build", "-q", str(book)])
     assert code == EXIT_INVALID
     assert "coding.xlsx › responses › C14 (option): not an option" in capsys.readouterr().err
+
+
+def test_a_file_without_lines_is_still_named(tmp_path: Path) -> None:
+    from kg.pipeline.terms import term_results
+
+    doc = tmp_path / "mine.jsonld"
+    doc.write_text(
+        '{"@id": "https://example.org/study/r", "@type": "https://w3id.org/iodm#Reponse"}',
+        encoding="utf-8",
+    )
+    source = parse_file(doc, doc.as_uri(), "extra")
+    (result,) = term_results([source])
+    assert result.location == str(doc)
+    assert Locator([source]).locate(EX + "r") == Location(str(doc))
