@@ -50,8 +50,13 @@ RULES = (
     "'consensus' marks the adjudicated coding.",
     "Interviews: record the interviewee only as your publication does. An anonymous or "
     "partially identified interviewee has no interviewee_name and no interviewee, and the "
-    "label must not identify them (e.g. 'Interview with an anonymous source, March 2020'; for "
-    "a partially identified one, 'Interview with ' + the published role).",
+    "label is 'Interview with ' followed by the published role exactly, then the date if you "
+    "like (published role 'an anonymous source' gives 'Interview with an anonymous source, "
+    "March 2020').",
+    "Values are checked as typed: a literal must be valid for its datatype "
+    "(check:ill-typed-literal), a term of a vocabulary IODM knows must exist in it "
+    "(check:unknown-term, with a suggestion), and a property of your own namespace must be "
+    "declared in your extension ontology (check:undeclared-property, a warning).",
     "Mark required columns first (bold headers); a cell's note (hover) says what it takes.",
 )
 
