@@ -11,6 +11,8 @@ validation can say ``file:line`` or ``file › sheet › cell``.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import re
 import sys
 import time
@@ -21,7 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.core.errors import Location, ParseError, UsageError
-from kg.core.namespaces import GRAPH
+from kg.core.namespaces import DCTERMS, GRAPH, PROV, XSD
 from kg.core.resources import data_dir, ontology_dir
 from kg.pipeline.locate import Positions, scan
 
@@ -266,7 +268,40 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
         raise ParseError(Location(str(path)), f"not UTF-8 text ({e.reason})") from e
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e}") from e
+    if source.is_users:
+        source.provenance = import_provenance(graph, path.name, _sha256(path))
     return source
+
+
+def import_provenance(graph: str, where: str, digest: str) -> list[ox.Triple]:
+    """What the build manifest records about a user's imported file or sheet (PROV, DCTERMS):
+    where it came from, its SHA-256, when and by which version of IODM it was imported."""
+    from kg import __version__
+
+    g = ox.NamedNode(graph)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    return [
+        ox.Triple(g, ox.NamedNode(DCTERMS + "source"), ox.Literal(where)),
+        ox.Triple(g, ox.NamedNode(DCTERMS + "identifier"), ox.Literal(f"sha256:{digest}")),
+        ox.Triple(
+            g,
+            ox.NamedNode(PROV + "generatedAtTime"),
+            ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
+        ),
+        ox.Triple(
+            g,
+            ox.NamedNode(DCTERMS + "description"),
+            ox.Literal(f"imported by iodm {__version__} from {where}"),
+        ),
+    ]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _syntax_detail(e: SyntaxError) -> str:

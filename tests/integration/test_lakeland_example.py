@@ -4,6 +4,8 @@ typical mistakes of bad/ give located errors; re-importing one sheet changes onl
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 import tomllib
 from pathlib import Path
@@ -65,10 +67,21 @@ def test_the_union_shows_both_codings_and_each_coder_one(
 def test_agreement_prints_alpha_and_the_disagreement(
     built: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = run(capsys, "--store", built, "agreement")
+    code, out = run(capsys, "--store", built, "agreement", "--format", "csv")
     assert code == 0, out
-    line = next(x for x in out.splitlines() if "iodm:hasResponseOption" in x)
-    assert "0.545" in line and "67%" in line
+    variables = {
+        (r["class"].rsplit("#")[-1], r["property"].rsplit("#")[-1]): r
+        for r in csv.DictReader(io.StringIO(out))
+        if r["record"] == "variable"
+    }
+    option = variables[("Response", "hasResponseOption")]
+    assert (option["alpha"][:5], option["units"], option["agreementPercent"]) == (
+        "0.545",
+        "3",
+        "66.67",
+    )
+    assert variables[("NormViolation", "violatesNorm")]["alpha"] == "1.0"
+    code, out = run(capsys, "--store", built, "agreement")
     assert "Disagreements (1):" in out
     assert "ben        public criticism (confidence low" in out
 

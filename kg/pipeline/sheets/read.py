@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg import __version__
 from kg.core.errors import InvalidDataError, Location, UsageError
 from kg.core.namespaces import expand, shorten
 from kg.pipeline.sheets.spec import RDF_TYPE, Column, SheetSpec, sheet_specs
@@ -479,25 +478,11 @@ class _Mapper:
         return list(out.values())
 
     def _provenance(self, graph: str, table: Table, coder: str) -> list[ox.Triple]:
-        g = ox.NamedNode(graph)
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        from kg.pipeline.load import import_provenance
+
         where = f"{table.file} › {table.name}" if table.in_book else table.file
-        triples = [
-            ox.Triple(g, ox.NamedNode(DCTERMS + "source"), ox.Literal(where)),
-            ox.Triple(
-                g, ox.NamedNode(DCTERMS + "identifier"), ox.Literal(f"sha256:{table.digest}")
-            ),
-            ox.Triple(
-                g,
-                ox.NamedNode(PROV + "generatedAtTime"),
-                ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
-            ),
-            ox.Triple(
-                g,
-                ox.NamedNode(DCTERMS + "description"),
-                ox.Literal(f"imported by iodm {__version__} from {where}"),
-            ),
-        ]
+        triples = import_provenance(graph, where, table.digest)
+        g = ox.NamedNode(graph)
         if coder:
             agent = ox.NamedNode(f"{self.ns}coder/{_slug(coder)}")
             triples += [
