@@ -241,3 +241,32 @@ def test_progress_lines(lakeland: Store, tmp_path: Path) -> None:
     lines = stream.getvalue().splitlines()
     assert any("holdings.csv  3 rows" in line for line in lines)
     assert lines[-1].startswith("wrote ")
+
+
+def test_dataset_description_names_the_package(lakeland: Store, tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
+    from kg.core.namespaces import dcterms, rdf, void
+
+    store = copy_in_memory(lakeland)
+    ds = ox.NamedNode("https://example.org/lakeland-study/")
+    store.replace_graphs(
+        {
+            "https://example.org/lakeland-study/graph/dataset": [
+                ox.Triple(ds, ox.NamedNode(rdf.type), ox.NamedNode(void.Dataset)),
+                ox.Triple(ds, ox.NamedNode(dcterms["title"]), ox.Literal("The Lakeland study")),
+                ox.Triple(
+                    ds,
+                    ox.NamedNode(dcterms.license),
+                    ox.NamedNode("https://creativecommons.org/licenses/by/4.0/"),
+                ),
+            ]
+        }
+    )
+    write_tables(store, tmp_path)
+    package = descriptor(tmp_path)
+    assert package["title"] == "The Lakeland study"
+    assert package["licenses"][0]["path"] == "https://creativecommons.org/licenses/by/4.0/"
+    import frictionless
+
+    assert frictionless.validate(str(tmp_path / DESCRIPTOR)).valid
