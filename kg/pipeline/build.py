@@ -2,14 +2,17 @@
 
 Nothing is written unless every file parses and the whole graph conforms to the shapes; the
 write itself is one transaction (:meth:`kg.store.Store.replace_graphs`). The build graph records
-which graphs the build wrote, so the next build replaces exactly those.
+which graphs the build wrote, so the next build replaces exactly those, and which dataset
+descriptions the user's files gave (``<build> dcterms:references <dataset>``): the description
+itself stays in the graph of the file (or sheet) that states it, and ``iodm serve`` and
+``iodm publish`` find it through the manifest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -26,8 +29,18 @@ from kg.core.namespaces import (
     void,
 )
 from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
-from kg.pipeline.load import Locator, Progress, Source, extra_files, packaged_files, parse_all
-from kg.pipeline.validate import ValidationReport, run_checks, validate
+from kg.pipeline.load import (
+    NAMESPACE_PATTERN,
+    USER_GRAPHS,
+    Locator,
+    Progress,
+    Source,
+    dataset_descriptions,
+    extra_files,
+    packaged_files,
+    parse_all,
+)
+from kg.pipeline.validate import ValidationReport, ValidationResult, run_checks, validate
 from kg.store import Store
 
 
@@ -52,8 +65,10 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     checks.
 
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
-    result, not also a false violation of a shape or a check comparing it. Checks scoped to the
-    curated graph (``#+ scope: curated``) run when the build includes it.
+    result, not also a false violation of a shape or a check comparing it, and without the
+    statements about the dataset descriptions: metadata in VoID and DCAT, not data the ontology
+    describes, checked by :func:`dataset_results`. Checks scoped to the curated graph
+    (``#+ scope: curated``) run when the build includes it.
     """
     from kg.pipeline import terms
     from kg.pipeline.sheets.coders import relax_disagreements
@@ -61,6 +76,11 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
 
     bad = terms.ill_typed(sources)
     clean = terms.without(sources, bad)
+    described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
+    if described:
+        clean = [
+            replace(s, triples=[t for t in s.triples if t.subject not in described]) for s in clean
+        ]
     data, shapes = split(clean)
     report = validate(data, shapes)
     if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
@@ -74,11 +94,96 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     ]
     report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
     report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
+    report.add(dataset_results(sources))
     relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:
         locator = Locator(sources)
         report.locate(locator, locator.written)
     return report
+
+
+def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
+    """What is wrong with the dataset descriptions of the user's files, located: a description
+    (a ``void:Dataset``) without ``void:uriSpace``, or with one that is not an absolute http(s)
+    IRI ending in / or #, is a violation; one without title or licence, and user's RDF files
+    without any description, are warnings."""
+    users = [s for s in sources if s.is_users]
+    if not users:
+        return []
+    results: list[ValidationResult] = []
+
+    def add(
+        severity: str, rule: str, where: object, message: str, focus: str = "", value: str = ""
+    ) -> None:
+        results.append(
+            ValidationResult(
+                severity=severity,
+                focus_node=focus,
+                path="",
+                value=value,
+                message=message,
+                shape=rule,
+                constraint="",
+                location=str(where or ""),
+            )
+        )
+
+    descriptions = dataset_descriptions(users)
+    for d in descriptions:
+        where = d.source.locate(d.iri) or d.source.path or d.source.graph
+        focus = f"<{d.iri}>"
+        example = '"https://example.org/my-study/"'
+        if not d.uri_spaces:
+            add(
+                "Violation",
+                "dataset:no-uri-space",
+                where,
+                f"the dataset description {focus} declares no namespace: add "
+                f"void:uriSpace {example}, the namespace its resources' IRIs start with",
+                focus,
+            )
+        for space in d.uri_spaces:
+            if not isinstance(space, ox.Literal):
+                add(
+                    "Violation",
+                    "dataset:bad-uri-space",
+                    where,
+                    f"void:uriSpace takes a string, not an IRI: write it in quotes, e.g. {example}",
+                    focus,
+                    str(space),
+                )
+            elif not NAMESPACE_PATTERN.match(space.value):
+                add(
+                    "Violation",
+                    "dataset:bad-uri-space",
+                    where,
+                    "void:uriSpace must be an absolute http(s) IRI ending in / or #, e.g. "
+                    + example,
+                    focus,
+                    space.value,
+                )
+        stated = {t.predicate.value for t in d.source.triples if t.subject.value == d.iri}  # type: ignore[union-attr]
+        for term, what in (("title", "title"), ("license", "licence")):
+            if DCTERMS + term not in stated:
+                add(
+                    "Warning",
+                    f"dataset:no-{what}",
+                    where,
+                    f"the dataset description {focus} has no {what} (dcterms:{term}): "
+                    "the published home page and VoID show it",
+                    focus,
+                )
+    rdf_files = [s for s in users if s.path is not None and s.graph.startswith(USER_GRAPHS)]
+    if rdf_files and not descriptions:
+        add(
+            "Warning",
+            "dataset:no-description",
+            rdf_files[0].path,
+            f"no dataset description among your files: their graphs are named <{USER_GRAPHS}"
+            "{file name}> and the published site describes no dataset of yours; add a "
+            "dataset.ttl with a void:Dataset and its void:uriSpace (docs/ingest.md)",
+        )
+    return results
 
 
 @dataclass
@@ -170,6 +275,8 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
             ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
         ),
     ]
+    for d in dataset_descriptions(sources):
+        triples.append(ox.Triple(build, ox.NamedNode(DCTERMS + "references"), ox.NamedNode(d.iri)))
     for s in sources:
         g = ox.NamedNode(s.graph)
         label = s.path.name if s.is_users and s.path else s.graph.removeprefix(GRAPH)

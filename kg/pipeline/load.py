@@ -1,9 +1,12 @@
 """Files → named graphs: find the sources, parse them (errors say file, line and column).
 
 Each source file becomes one named graph. Packaged files get stable graph IRIs under
-``https://w3id.org/iodm/graph/`` (``…/graph/ontology/iodm.ttl``, ``…/graph/data/missions.ttl``);
-a user's RDF file gets its ``file:`` URI. A coding workbook or CSV folder becomes one graph per
-sheet (and coder), read by :mod:`kg.pipeline.sheets`.
+``https://w3id.org/iodm/graph/`` (``…/graph/ontology/iodm.ttl``, ``…/graph/data/missions.ttl``).
+A user's RDF file is named from the namespace of the user's dataset description
+(:func:`name_user_graphs`): ``{void:uriSpace}graph/{file name}``; without a description, from
+:data:`USER_GRAPHS` (``https://w3id.org/iodm/graph/user/{file name}``), never from a local path.
+A coding workbook or CSV folder becomes one graph per sheet (and coder), read by
+:mod:`kg.pipeline.sheets`, named from the workbook's ``dataset`` sheet.
 
 Each source knows where it states a subject (:meth:`Source.locate`), so every result of the
 validation can say ``file:line`` or ``file › sheet › cell``.
@@ -44,6 +47,15 @@ SCANNED = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES}
 SHEETS = "sheets"
 #: the roles of the packaged files (and of the graph the build derives); any other is the user's
 PACKAGED_ROLES = frozenset({"ontology", "shapes", "data", "derived"})
+#: where a user's RDF file is named when no dataset description declares a namespace
+USER_GRAPHS = GRAPH + "user/"
+#: a subject of this type in a user's file (or a workbook's ``dataset`` sheet) is a dataset
+#: description: it declares the dataset's namespaces with ``void:uriSpace``
+VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
+VOID_URI_SPACE = "http://rdfs.org/ns/void#uriSpace"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: a namespace a dataset may declare: an absolute http(s) IRI ending in / or #
+NAMESPACE_PATTERN = re.compile(r"^https?://[^\s/<>\"{}|^`\\]+/[^\s<>\"{}|^`\\]*[/#]$")
 
 
 @dataclass
@@ -61,6 +73,15 @@ class Source:
     provenance: list[ox.Triple] = field(default_factory=list)
     _positions: Positions | None = field(default=None, init=False, repr=False, compare=False)
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def rename(self, graph: str) -> None:
+        """Move this source to another graph (its manifest triples follow)."""
+        old, new = ox.NamedNode(self.graph), ox.NamedNode(graph)
+        self.provenance = [
+            ox.Triple(new if t.subject == old else t.subject, t.predicate, t.object)
+            for t in self.provenance
+        ]
+        self.graph = graph
 
     @property
     def is_shapes(self) -> bool:
@@ -212,7 +233,8 @@ def packaged_files(core_only: bool = False) -> list[tuple[Path, str, str]]:
 def extra_files(paths: Iterable[str | Path]) -> list[tuple[Path, str, str]]:
     """(path, graph IRI, role) of the user's files: an RDF file is role ``extra``; a coding
     workbook (``.xlsx``), a CSV sheet or a folder of CSV sheets is role :data:`SHEETS`, whose
-    graphs its reader names."""
+    graphs its reader names. The graph IRI is provisional (:data:`USER_GRAPHS` + the file
+    name): :func:`parse_all` names an RDF file's graph from the dataset's namespace."""
     from kg.pipeline.sheets import SHEET_SUFFIXES, is_sheets
 
     found = []
@@ -224,14 +246,14 @@ def extra_files(paths: Iterable[str | Path]) -> list[tuple[Path, str, str]]:
                     f"{p}: a folder without CSV files",
                     "give RDF files, a workbook (.xlsx), CSV files or a folder of CSV sheets",
                 )
-            found.append((path, path.resolve().as_uri(), SHEETS))
+            found.append((path, USER_GRAPHS + path.name, SHEETS))
             continue
         if not path.is_file():
             raise UsageError(f"{p}: no such file")
         if is_sheets(path):
-            found.append((path, path.resolve().as_uri(), SHEETS))
+            found.append((path, USER_GRAPHS + path.name, SHEETS))
         elif path.suffix.lower() in FORMATS:
-            found.append((path, path.resolve().as_uri(), "extra"))
+            found.append((path, USER_GRAPHS + path.name, "extra"))
         else:
             rdf = ", ".join(sorted(FORMATS))
             sheets = ", ".join(SHEET_SUFFIXES)
@@ -314,7 +336,9 @@ def _syntax_detail(e: SyntaxError) -> str:
 def parse_all(
     files: Iterable[tuple[Path, str, str]], progress: Progress | None = None
 ) -> list[Source]:
-    """Parse each file; coding sheets (role :data:`SHEETS`) give a source per sheet."""
+    """Parse each file; coding sheets (role :data:`SHEETS`) give a source per sheet. The
+    graphs of the user's RDF files are then named from the dataset's namespace
+    (:func:`name_user_graphs`)."""
     sources = []
     for path, graph, role in files:
         if role == SHEETS:  # the reader reports its progress, sheet by sheet
@@ -324,7 +348,88 @@ def parse_all(
         if progress is not None:
             progress.done(path, len(source.triples))
         sources.append(source)
+    name_user_graphs(sources)
     return sources
+
+
+@dataclass(frozen=True)
+class DatasetDescription:
+    """A subject typed ``void:Dataset`` in a user's file or sheet, and where it is stated."""
+
+    iri: str
+    source: Source
+    #: its ``void:uriSpace`` values, as written (literals or IRIs)
+    uri_spaces: tuple[ox.Literal | ox.NamedNode | ox.BlankNode, ...]
+
+    @property
+    def namespaces(self) -> list[str]:
+        """The valid namespaces it declares (http(s) IRIs ending in / or #), in order."""
+        return [
+            t.value
+            for t in self.uri_spaces
+            if isinstance(t, ox.Literal) and NAMESPACE_PATTERN.match(t.value)
+        ]
+
+
+def dataset_descriptions(sources: Iterable[Source]) -> list[DatasetDescription]:
+    """The dataset descriptions of the user's sources, in the order the files were given."""
+    found: list[DatasetDescription] = []
+    for source in sources:
+        if not source.is_users:
+            continue
+        subjects = [
+            t.subject
+            for t in source.triples
+            if t.predicate.value == _RDF_TYPE
+            and isinstance(t.object, ox.NamedNode)
+            and t.object.value == VOID_DATASET
+            and isinstance(t.subject, ox.NamedNode)
+        ]
+        for subject in dict.fromkeys(subjects):
+            spaces = tuple(
+                t.object  # type: ignore[misc]
+                for t in source.triples
+                if t.subject == subject and t.predicate.value == VOID_URI_SPACE
+            )
+            found.append(DatasetDescription(subject.value, source, spaces))  # type: ignore[union-attr]
+    return found
+
+
+def name_user_graphs(sources: list[Source]) -> str | None:
+    """Name the graph of each user's RDF file ``{namespace}graph/{file name}``, the namespace
+    being the first one a dataset description declares (a Turtle description first, then a
+    workbook's ``dataset`` sheet); without one, the graph stays under :data:`USER_GRAPHS`.
+    Returns the namespace used (None for the fallback). Two files of the same name would share
+    a graph: refused."""
+    descriptions = dataset_descriptions(sources)
+    ordered = sorted(descriptions, key=lambda d: not _is_rdf_file(d.source, named=True))
+    namespace = next((ns for d in ordered for ns in d.namespaces), None)
+    base = f"{namespace}graph/" if namespace else USER_GRAPHS
+    seen: dict[str, Path] = {}
+    for source in sources:
+        if not _is_rdf_file(source):
+            continue
+        assert source.path is not None
+        graph = base + source.path.name
+        if graph in seen:
+            raise UsageError(
+                f"{source.path}: another of your files, {seen[graph]}, has the same name; "
+                f"both would be the graph <{graph}>",
+                "rename one of them: a user's graph is named after its file name",
+            )
+        seen[graph] = source.path
+        source.rename(graph)
+    return namespace
+
+
+def _is_rdf_file(source: Source, named: bool = False) -> bool:
+    """A user's RDF file whose graph is still provisional (or, if ``named``, any)."""
+    return (
+        source.is_users
+        and source.path is not None
+        and source.path.suffix.lower() in FORMATS
+        and (named or source.graph.startswith(USER_GRAPHS))
+    )
 
 
 def _load_sheets(path: Path, progress: Progress | None) -> list[Source]:

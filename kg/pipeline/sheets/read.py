@@ -211,6 +211,7 @@ def load(path: Path, progress: Progress | None = None) -> list[Source]:
     if not problems.results and settings is not None:
         mapper = _Mapper(settings, data, specs, problems, path)
         sources = mapper.sources()
+        sources.append(_description(settings, path))
     if problems.results:
         report = ValidationReport(False, problems.results)
         raise ValidationFailed(report)
@@ -226,6 +227,45 @@ class _Settings:
     coder: str
     stem: str
     values: dict[str, str]
+    where: Location  # the namespace's cell
+    digest: str = ""  # of the dataset sheet
+
+
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+
+
+def _description(settings: _Settings, path: Path) -> Source:
+    """The ``dataset`` sheet as a dataset description (VoID and DCAT), in its own graph
+    ``{namespace}graph/{file stem}/dataset``: ``<{namespace}dataset>`` with its
+    ``void:uriSpace``, title, description, creators (``;``-separated) and licence."""
+    from kg.pipeline.load import Source, import_provenance
+
+    ns = settings.namespace
+    graph = f"{ns}graph/{settings.stem}/dataset"
+    d = ox.NamedNode(f"{ns}dataset")
+    values = settings.values
+    triples = [
+        ox.Triple(d, ox.NamedNode(RDF_TYPE), ox.NamedNode(VOID + "Dataset")),
+        ox.Triple(d, ox.NamedNode(RDF_TYPE), ox.NamedNode(DCAT + "Dataset")),
+        ox.Triple(d, ox.NamedNode(VOID + "uriSpace"), ox.Literal(ns)),
+    ]
+    for key in ("title", "description"):
+        if values.get(key):
+            triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + key), ox.Literal(values[key])))
+    for creator in (c.strip() for c in values.get("creator", "").split(";")):
+        if creator:
+            triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + "creator"), ox.Literal(creator)))
+    if values.get("license"):
+        triples.append(
+            ox.Triple(d, ox.NamedNode(DCTERMS + "license"), ox.NamedNode(values["license"]))
+        )
+    source = Source(path, graph, "extra", triples, locations={d.value: settings.where})
+    where = (
+        f"{path.name} › dataset" if path.suffix.lower() == ".xlsx" else f"{path.name}/dataset.csv"
+    )
+    source.provenance = import_provenance(graph, where, settings.digest)
+    return source
 
 
 def _settings(tables: list[Table], problems: _Problems, path: Path) -> _Settings | None:
@@ -271,8 +311,19 @@ def _settings(tables: list[Table], problems: _Problems, path: Path) -> _Settings
             ns,
         )
         return None
+    license = values.get("license", "")
+    if license and not _valid_iri(license):
+        row = next((r for r, c in table.rows if c and c[0].strip() == "license"), 2)
+        problems.add(
+            table.where(row, 1),
+            "sheet:bad-license",
+            "the licence is the IRI of a licence, e.g. https://creativecommons.org/licenses/by/4.0/",
+            license,
+        )
+        return None
     stem = _slug(path.stem if path.is_file() else path.name)
-    return _Settings(ns, values.get("coder", ""), stem, values)
+    where = table.where(row_of_ns, 1)
+    return _Settings(ns, values.get("coder", ""), stem, values, where, table.digest)
 
 
 def _slug(text: str) -> str:
@@ -681,6 +732,14 @@ class _Mapper:
 
 def _col(table: Table, header: str) -> int | None:
     return table.header.index(header) if header in table.header else None
+
+
+def _valid_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return _is_iri(value)
 
 
 def _is_iri(value: str) -> bool:
