@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -105,8 +105,7 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
 def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
     """What is wrong with the dataset descriptions of the user's files, located: a description
     (a ``void:Dataset``) without ``void:uriSpace``, or with one that is not an absolute http(s)
-    IRI ending in / or #, is a violation; one without title or licence, and user's RDF files
-    without any description, are warnings."""
+    IRI ending in / or #, is a violation; one without title or licence is a warning."""
     users = [s for s in sources if s.is_users]
     if not users:
         return []
@@ -173,17 +172,20 @@ def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
                     "the published home page and VoID show it",
                     focus,
                 )
-    rdf_files = [s for s in users if s.path is not None and s.graph.startswith(USER_GRAPHS)]
-    if rdf_files and not descriptions:
-        add(
-            "Warning",
-            "dataset:no-description",
-            rdf_files[0].path,
-            f"no dataset description among your files: their graphs are named <{USER_GRAPHS}"
-            "{file name}> and the published site describes no dataset of yours; add a "
-            "dataset.ttl with a void:Dataset and its void:uriSpace (docs/ingest.md)",
-        )
     return results
+
+
+def fallback_warning(sources: Sequence[Source]) -> str | None:
+    """The build's warning when the user's RDF files come without a dataset description: their
+    graphs are then named under :data:`kg.pipeline.load.USER_GRAPHS`."""
+    files = [s for s in sources if s.is_users and s.path and s.graph.startswith(USER_GRAPHS)]
+    if not files or dataset_descriptions(sources):
+        return None
+    return (
+        f"warning: no dataset description among your files, so their graphs are named "
+        f"<{USER_GRAPHS}{{file name}}> and the published site describes no dataset of yours; "
+        "add a void:Dataset with its void:uriSpace, e.g. a dataset.ttl (docs/ingest.md)"
+    )
 
 
 @dataclass
@@ -191,6 +193,7 @@ class BuildSummary:
     graphs: int
     triples: int
     report: ValidationReport
+    warnings: list[str] = field(default_factory=list)
 
 
 def refuse_derived_statements(sources: Sequence[Source]) -> None:
@@ -232,7 +235,12 @@ def build(
     graphs[BUILD_GRAPH] = _manifest(sources)
     progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
     store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH])
-    return BuildSummary(len(sources), sum(len(s.triples) for s in sources), report)
+    warning = fallback_warning(sources)
+    if warning:
+        progress.warn(warning)
+    summary = BuildSummary(len(sources), sum(len(s.triples) for s in sources), report)
+    summary.warnings = [warning] if warning else []
+    return summary
 
 
 def managed_graphs(store: Store) -> dict[str, str]:

@@ -378,7 +378,7 @@ def dataset_descriptions(sources: Iterable[Source]) -> list[DatasetDescription]:
         if not source.is_users:
             continue
         subjects = [
-            t.subject
+            t.subject.value
             for t in source.triples
             if t.predicate.value == _RDF_TYPE
             and isinstance(t.object, ox.NamedNode)
@@ -387,11 +387,14 @@ def dataset_descriptions(sources: Iterable[Source]) -> list[DatasetDescription]:
         ]
         for subject in dict.fromkeys(subjects):
             spaces = tuple(
-                t.object  # type: ignore[misc]
+                t.object
                 for t in source.triples
-                if t.subject == subject and t.predicate.value == VOID_URI_SPACE
+                if isinstance(t.subject, ox.NamedNode)
+                and t.subject.value == subject
+                and t.predicate.value == VOID_URI_SPACE
+                and isinstance(t.object, ox.Literal | ox.NamedNode | ox.BlankNode)
             )
-            found.append(DatasetDescription(subject.value, source, spaces))  # type: ignore[union-attr]
+            found.append(DatasetDescription(subject, source, spaces))
     return found
 
 
@@ -459,6 +462,10 @@ class Progress:
     def say(self, text: str) -> None:
         if not self.quiet:
             print(text, file=self.stream, flush=True)
+
+    def warn(self, text: str) -> None:
+        """A warning line: printed even when quiet."""
+        print(text, file=self.stream, flush=True)
 
     def tick(self, path: Path, count: int) -> None:
         if not self.quiet and self._live:

@@ -11,7 +11,11 @@ Routes (see :mod:`kg.publish.iris` for how w3id IRIs map onto paths):
 - ``/sparql``: the SPARQL 1.1 Protocol (query by GET, form POST or direct POST; update by POST
   only with the server's token); the service description when there is no query;
 - ``/query``: the query page; ``/``: home; ``/.well-known/void``: VoID and DCAT;
-  ``/dumps/{file}``: dumps and ``SHA256SUMS``.
+  ``/dumps/{file}``: dumps and ``SHA256SUMS``; ``/context.jsonld``: the JSON-LD context
+  (``https://w3id.org/iodm/context.jsonld``, from ``ontology/iodm-context.jsonld``);
+- ``/{host}/{path}``: an IRI under a namespace the dataset declares (``void:uriSpace``), 303
+  See Other to ``/doc/{host}/{path}``, its document, negotiated like the others (see
+  :class:`kg.publish.iris.Namespaces`).
 
 Every negotiated response, redirects included, carries ``Vary: Accept``; HEAD answers like GET
 without a body; CORS allows any origin.
@@ -190,15 +194,41 @@ def see_other(request: Request) -> Response:
     return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
 
 
+def see_other_own(request: Request) -> Response:
+    """An IRI under a namespace the dataset declares: 303 See Other to its document."""
+    docs = documents(request)
+    path = request.path_params["rest"]
+    iri = docs.resource_at(path)
+    if iri is None:
+        raise NotFound(f"nothing is published at {request.url.path}")
+    if request.method != "GET":
+        return PlainTextResponse(
+            "405 Method Not Allowed\n", status_code=405, headers={"Allow": "GET, HEAD"}
+        )
+    target = docs.see_other(iri)
+    negotiate(request.headers.get("accept"), DOCUMENT_TYPES)
+    return RedirectResponse(target, status_code=303, headers={"Vary": "Accept"})
+
+
+def context(request: Request) -> Response:
+    """The JSON-LD context, when the package ships one."""
+    from kg.core.resources import ontology_dir
+
+    found = ontology_dir() / "iodm-context.jsonld"
+    if not found.is_file():
+        raise NotFound("this installation of IODM has no JSON-LD context")
+    return FileResponse(found, media_type="application/ld+json")
+
+
 def document_route(prefix: str) -> Route:
     """``/{prefix}…``: documents negotiated between HTML and RDF, or named by an extension
     (except named graphs, whose names may end in one)."""
 
     def answer(request: Request) -> Response:
         path, explicit = prefix + request.path_params["rest"], None
-        if prefix != "graph/":
-            path, explicit = split_extension(path)
         docs = documents(request)
+        if prefix != "graph/" and not docs.is_document(path):
+            path, explicit = split_extension(path)
         media = explicit or negotiate(request.headers.get("accept"), DOCUMENT_TYPES)
         location = None if explicit else docs.variant(path, media)
         return respond(docs.document(path, media), location=location)
@@ -389,9 +419,11 @@ def create_app(published: Published, config: ServerConfig | None = None) -> Star
         Route("/iodm/void", void, methods=["GET"]),
         Route("/dumps/{name}", dump, methods=["GET"]),
         Route("/id/{rest:path}", see_other, methods=["GET"]),
+        Route("/context.jsonld", context, methods=["GET"]),
         document_route("doc/"),
         document_route("graph/"),
         document_route("iodm"),
+        Route("/{rest:path}", see_other_own, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Response]] = {
         IODMError: error_response,

@@ -11,6 +11,12 @@ A ``sparql:`` store is copied the same way, by one SELECT over HTTP (about 0.3 s
 graph from a local Oxigraph server), and is not asked again until an update: forwarding client
 queries to the endpoint instead would let them reach what the privacy filter withholds.
 
+What the build was (:class:`BuiltDataset`) is read from the snapshot: the dataset descriptions
+the build manifest references (``<build> dcterms:references <dataset>``), the namespaces they
+declare (``void:uriSpace``), and whether the curated graph and the peacekeeping module were
+loaded. The home page, VoID and DCAT describe that dataset; every IRI under its namespaces is
+served (:class:`kg.publish.iris.Namespaces`).
+
 Queries run with the default graph as the union of the named graphs, unless the query names its
 own dataset (FROM / FROM NAMED) or the protocol does (default-graph-uri / named-graph-uri, which
 win over the query's). Each query has a time limit and a row limit (:class:`Limits`).
@@ -27,6 +33,7 @@ from typing import TypeVar
 import pyoxigraph as ox
 
 from kg.core.errors import IODMError, QueryError, StoreError
+from kg.core.namespaces import BUILD_GRAPH, GRAPH, dcterms, owl, rdf, void
 from kg.core.results import Result
 from kg.core.sparqltext import add_using, has_dataset_clause, tokens
 from kg.publish.privacy import protect
@@ -61,6 +68,55 @@ class DatasetSpec:
         return bool(self.default_graphs or self.named_graphs)
 
 
+PKO = "https://w3id.org/iodm/pko"
+
+
+@dataclass(frozen=True)
+class BuiltDataset:
+    """The dataset the build made: the user's descriptions (None and empty for IODM's own
+    graph), the namespaces they declare, and which packaged parts the build loaded."""
+
+    descriptions: tuple[str, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    curated: bool = True
+    pko: bool = True
+
+    @property
+    def iri(self) -> str | None:
+        """The main description (the first, by IRI); None for IODM's own graph."""
+        return self.descriptions[0] if self.descriptions else None
+
+
+def built_dataset(store: ox.Store, graphs: list[str]) -> BuiltDataset:
+    """What the build manifest of ``store`` says about the dataset."""
+    manifest = ox.NamedNode(BUILD_GRAPH)
+    references = ox.NamedNode(dcterms.references)
+    descriptions = sorted(
+        {
+            q.object.value
+            for q in store.quads_for_pattern(manifest, references, None, manifest)
+            if isinstance(q.object, ox.NamedNode)
+        }
+    )
+    namespaces: list[str] = []
+    for d in descriptions:
+        for q in store.quads_for_pattern(ox.NamedNode(d), ox.NamedNode(void.uriSpace), None):
+            obj = q.object
+            if isinstance(obj, ox.Literal) and obj.value.startswith(("http://", "https://")):
+                namespaces.append(obj.value)
+    pko = ox.NamedNode(PKO)
+    return BuiltDataset(
+        tuple(descriptions),
+        tuple(dict.fromkeys(namespaces)),
+        curated=any(g.startswith(GRAPH + "data/") for g in graphs),
+        pko=next(
+            iter(store.quads_for_pattern(pko, ox.NamedNode(rdf.type), ox.NamedNode(owl.Ontology))),
+            None,
+        )
+        is not None,
+    )
+
+
 @dataclass(eq=False)  # compared (and hashed) by identity: each snapshot is a new one
 class Snapshot:
     """One privacy-filtered copy of the source, in an Oxigraph store in memory."""
@@ -69,6 +125,7 @@ class Snapshot:
     graphs: list[str]
     withheld: int
     taken: float = field(default_factory=time.time)
+    dataset: BuiltDataset = field(default_factory=BuiltDataset)
 
 
 class Published:
@@ -84,7 +141,9 @@ class Published:
     def _take(self) -> Snapshot:
         filtered = protect(self.source.quads())
         store = OxigraphStore(quads=filtered.quads)
-        return Snapshot(store, store.named_graphs(), filtered.withheld)
+        graphs = store.named_graphs()
+        dataset = built_dataset(store.store, graphs)
+        return Snapshot(store, graphs, filtered.withheld, dataset=dataset)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -103,6 +162,10 @@ class Published:
     @property
     def withheld(self) -> int:
         return self._snapshot.withheld
+
+    @property
+    def dataset(self) -> BuiltDataset:
+        return self._snapshot.dataset
 
     def refresh(self) -> None:
         self._snapshot = self._take()

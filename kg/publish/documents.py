@@ -7,6 +7,9 @@ privacy-filtered snapshot (:class:`kg.publish.dataset.Published`), for a resourc
 path under the site root        document
 ==============================  ============================================================
 ``doc/{kind}/{slug}``           about ``…/id/{kind}/{slug}`` (:mod:`kg.publish.describe`)
+``doc/{host}/{path}``           about ``https://{host}/{path}`` under a namespace the dataset
+                                declares (:class:`kg.publish.iris.Namespaces`): a resource, an
+                                ontology or hash namespace, or a named graph
 ``iodm``, ``iodm/pko`` …        a hash-namespace ontology document (:mod:`.ontology_doc`)
 ``graph/{path}``                a named graph: its triples, or a page about it
 home, query page                HTML
@@ -31,7 +34,7 @@ import pyoxigraph as ox
 from markupsafe import Markup
 
 from kg.core.errors import IODMError
-from kg.core.namespaces import ID
+from kg.core.namespaces import ID, dcterms, owl, rdf
 from kg.core.results import Boolean, Result, Solutions, serialize_rdf
 from kg.publish import html, iris
 from kg.publish.dataset import Published
@@ -124,13 +127,18 @@ class Documents:
         self.url = url if url.endswith("/") else url + "/"
         self.root = urlsplit(self.url).path or "/"
         self.live = live
-        self.render = html.Render(published.store, root=self.root, static=not live)
+        self.namespaces = iris.Namespaces(published.dataset.namespaces)
+        self.render = html.Render(
+            published.store, root=self.root, static=not live, namespaces=self.namespaces
+        )
         self.site: dict[str, Any] = {
             "root": self.root,
             "static": not live,
             "ext": "" if live else ".html",
             "live": live,
             "endpoint": self.endpoint if live else "",
+            "pko": published.dataset.pko,
+            "dataset": self.about(),
         }
 
     @property
@@ -150,6 +158,20 @@ class Documents:
             }
         )
 
+    def own_documents(self) -> list[str]:
+        """The document IRI of every IRI the data mentions under the dataset's declared
+        namespaces (a hash IRI's document is the IRI before ``#``); each has a document."""
+        if not self.namespaces:
+            return []
+        found: set[str] = set()
+        for q in self.published.quads():
+            for t in (q.subject, q.object, q.graph_name):
+                if isinstance(t, ox.NamedNode) and self.namespaces.namespace(t.value):
+                    doc = self.namespaces.document_iri(t.value)
+                    if doc is not None and self.namespaces.doc_path(doc) is not None:
+                        found.add(doc)
+        return sorted(d for d in found if self._own_kind(d) is not None)
+
     def paths(self) -> list[str]:
         """The path of every document that comes in every format: the ontology documents and
         one per resource."""
@@ -159,13 +181,37 @@ class Documents:
             for ns in namespace_documents(self.published)
             if document_graphs(store, ontology_iri_for(store, ns))
         ]
-        return namespaces + ["doc/" + iri[len(ID) :] for iri in self.resources()]
+        own = [self.namespaces.doc_path(d) for d in self.own_documents()]
+        return (
+            namespaces
+            + ["doc/" + iri[len(ID) :] for iri in self.resources()]
+            + [p for p in own if p is not None]
+        )
 
     def see_other(self, iri: str) -> str:
         """Where the document about a resource is (the target of its 303)."""
+        own = self.namespaces.doc_path(iri)
+        if own is not None:
+            doc = self.namespaces.document_iri(iri)
+            if doc is None or self._own_kind(doc) is None:
+                raise NotFound(f"nothing is published about <{iri}>")
+            return self.url + quote(own)
         if not self.published.knows(iri):
             raise NotFound(f"nothing is published about <{iri}>")
         return self.url + "doc/" + quote(iri[len(ID) :])
+
+    def resource_at(self, path: str) -> str | None:
+        """The IRI a site path (``{host}/{path}``, no leading slash) stands for under the
+        declared namespaces: the source of a 303."""
+        if not iris.safe_path(path):
+            return None
+        return self.namespaces.iri_at(path)
+
+    def is_document(self, path: str) -> bool:
+        """Whether ``path`` names a document of a declared namespace as it is (a named graph's
+        name may end in ``.ttl``: no extension to split off)."""
+        iri = self.namespaces.iri_of_doc(path)
+        return iri is not None and self._own_kind(iri) is not None
 
     # --- documents in every format ----------------------------------------------------------
 
@@ -183,8 +229,41 @@ class Documents:
         None for named graphs, whose names may end in an extension themselves."""
         return None if path.startswith("graph/") else self.root + path + EXTENSION_OF[media]
 
+    def _own_kind(self, iri: str) -> str | None:
+        """What the document about ``iri`` under a declared namespace is: ``graph`` (a named
+        graph), ``ontology`` (an ontology or hash namespace: its terms), ``resource`` (the data
+        mentions it); None if nothing is published about it."""
+        store = self.published.store
+        if iri in self.published.graphs:
+            return "graph"
+        node = ox.NamedNode(iri)
+        typed = store.quads_for_pattern(node, ox.NamedNode(rdf.type), ox.NamedNode(owl.Ontology))
+        hashed = self.namespaces.namespace(iri + "#") == iri + "#"
+        if (hashed or next(iter(typed), None) is not None) and document_graphs(store, iri):
+            return "ontology"
+        if self.published.knows(iri):
+            return "resource"
+        # not mentioned itself: the document of the terms in its hash namespace, if any
+        return "ontology" if document_graphs(store, iri) else None
+
+    def _own_source(self, iri: str) -> Source | None:
+        kind = self._own_kind(iri)
+        if kind == "graph":
+            return NamedGraph(iri)
+        if kind == "ontology":
+            return ontology_document(self.published.store, iri)
+        if kind == "resource":
+            return describe(self.published.store, iri)
+        return None
+
     def _source(self, path: str) -> Source:
         store = self.published.store
+        own = self.namespaces.iri_of_doc(path)
+        if own is not None:
+            found = self._own_source(own)
+            if found is None:
+                raise NotFound(f"nothing is published about <{own}>")
+            return found
         iri = iris.iri_of("/" + path)
         if iri is not None and path.startswith("doc/"):
             subject = ID + path[len("doc/") :]
@@ -220,14 +299,57 @@ class Documents:
 
     # --- pages --------------------------------------------------------------------------------
 
+    def about(self) -> dict[str, Any] | None:
+        """The user's dataset as the pages show it, from its description; None for IODM's own
+        graph (the default build)."""
+        built = self.published.dataset
+        if built.iri is None:
+            return None
+        store = self.published.store
+        node = ox.NamedNode(built.iri)
+
+        def values(term: str) -> list[ox.NamedNode | ox.BlankNode | ox.Literal]:
+            found = store.quads_for_pattern(node, ox.NamedNode(term), None, None)
+            return sorted({q.object for q in found}, key=str)  # type: ignore[misc]
+
+        def text(term: str) -> str | None:
+            literals = [v for v in values(term) if isinstance(v, ox.Literal)]
+            literals.sort(key=lambda lit: (lit.language not in (None, "en"), lit.value))
+            return literals[0].value if literals else None
+
+        return {
+            "iri": built.iri,
+            "title": text(dcterms["title"]) or built.iri,
+            "description": text(dcterms.description),
+            "creators": [self.render.link(c) for c in values(dcterms.creator)],
+            "licenses": [self.render.link(v) for v in values(dcterms.license)],
+            "citation": text(dcterms.bibliographicCitation),
+            "subjects": [self.render.link(v) for v in values(dcterms.subject)],
+            "namespaces": list(built.namespaces),
+        }
+
     def home(self) -> Document:
         kinds: dict[str, list[Markup]] = {}
         for iri in self.resources():
             kind = iri[len(ID) :].split("/", 1)[0]
             kinds.setdefault(kind, []).append(self.render.link(ox.NamedNode(iri)))
+        store = self.published.store
+        for iri in self.own_documents():
+            node = ox.NamedNode(iri)
+            types = sorted(
+                q.object.value
+                for q in store.quads_for_pattern(node, ox.NamedNode(rdf.type), None, None)
+                if isinstance(q.object, ox.NamedNode)
+            )
+            if iri in self.published.graphs:
+                kind = "named graph"
+            else:
+                kind = self.render.name(ox.NamedNode(types[0])) if types else "other"
+            kinds.setdefault(kind, []).append(self.render.link(node))
+        about = self.site["dataset"]
         return self._page(
             "home.html",
-            title="IODM",
+            title=about["title"] if about else "IODM",
             kinds=sorted(kinds.items()),
             dumps=sorted(self.dumps().items()),
             triples=f"{len(self.published.triples()):,}",

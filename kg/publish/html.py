@@ -81,12 +81,22 @@ def examples() -> list[Any]:
 class Render:
     """Writes RDF terms as HTML for one site: links go to this site's pages where they exist."""
 
-    def __init__(self, store: ox.Store, root: str = "/", static: bool = False) -> None:
+    def __init__(
+        self,
+        store: ox.Store,
+        root: str = "/",
+        static: bool = False,
+        namespaces: iris.Namespaces | None = None,
+    ) -> None:
         self.store = store
         self.root = root
         self.static = static
+        self.namespaces = namespaces or iris.Namespaces()
 
     def href(self, iri: str) -> str:
+        own = self.namespaces.href(iri, self.root, self.static)
+        if own is not None:
+            return own
         local = iris.href(iri, self.root, self.static)
         if iri.startswith(iris.BASE) and "#" not in iri and not iri.startswith(ID):
             # Other project IRIs (ontology versions, …) have pages only if they are ontologies.

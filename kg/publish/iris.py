@@ -12,9 +12,20 @@ IRI                                    server path
 
 The w3id redirect rules (``kg/publish/htaccess``) send ``https://w3id.org/iodm/…`` to the same
 paths on the published site.
+
+The namespaces a researcher's dataset declares (``void:uriSpace``, e.g.
+``https://example.org/devbank/``) are served under their host and path
+(:class:`Namespaces`): ``https://example.org/devbank/id/bank`` is at
+``/example.org/devbank/id/bank`` (303 See Other) and its document at
+``/doc/example.org/devbank/id/bank``. A redirect from the namespace to
+``SITE/example.org/devbank/…`` makes the IRIs dereferenceable.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
 
 from kg.core.namespaces import GRAPH, ID
 
@@ -87,3 +98,104 @@ def href(iri: str, root: str = "/", static: bool = False) -> str:
     if path is not None:
         return f"{root}{path[1:]}{ext}"
     return iri
+
+
+# --- the namespaces a dataset declares (void:uriSpace) -----------------------------------------
+
+#: a segment of a document path the site may hold as a file name (no "..", no separators)
+_SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$")
+
+
+def site_form(namespace: str) -> str:
+    """Where a declared namespace lives under ``/doc/`` (and at the site root): the namespace
+    without its scheme.
+
+    >>> site_form("https://example.org/devbank/")
+    'example.org/devbank/'
+    """
+    return namespace.split("://", 1)[1]
+
+
+def safe_path(path: str) -> bool:
+    """Whether a path (under the site root) names a file inside the site: no empty, ``.`` or
+    ``..`` segment, nothing but IRI characters.
+
+    >>> safe_path("doc/example.org/devbank/id/bank"), safe_path("doc/example.org/../../etc")
+    (True, False)
+    """
+    return all(_SEGMENT.match(s) and s not in (".", "..") for s in path.split("/"))
+
+
+class Namespaces:
+    """Where the IRIs of the namespaces a dataset declares (``void:uriSpace``) live on the site.
+
+    =========================================  ============================================
+    IRI                                        server path
+    =========================================  ============================================
+    ``https://example.org/devbank/id/bank``    ``/example.org/devbank/id/bank`` → 303 See
+                                               Other → ``/doc/example.org/devbank/id/bank``
+    ``https://example.org/devbank/onto#T``     in ``/doc/example.org/devbank/onto``, at ``#T``
+    ``https://example.org/study#x`` (a hash    in ``/doc/example.org/study``, at ``#x``
+    namespace)
+    =========================================  ============================================
+
+    The IRIs of ``https://w3id.org/iodm/`` keep their own paths (:func:`path_of`). An IRI
+    whose path is not safe for a file (:func:`safe_path`) has no document.
+    """
+
+    def __init__(self, namespaces: Iterable[str] = ()) -> None:
+        self.namespaces = sorted(
+            {ns for ns in namespaces if "://" in ns and not ns.startswith(BASE)},
+            key=lambda ns: (-len(ns), ns),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.namespaces)
+
+    def namespace(self, iri: str) -> str | None:
+        """The declared namespace ``iri`` is in (the longest), or None."""
+        return next((ns for ns in self.namespaces if iri.startswith(ns)), None)
+
+    def document_iri(self, iri: str) -> str | None:
+        """The IRI whose document holds ``iri``: ``iri`` itself, or the part before its
+        ``#``; None outside the declared namespaces."""
+        ns = self.namespace(iri)
+        if ns is None:
+            return None
+        if ns.endswith("#"):
+            return ns[:-1]
+        doc = iri.split("#", 1)[0]
+        return doc if len(doc) > len(ns) else None
+
+    def doc_path(self, iri: str) -> str | None:
+        """``doc/{host}/{path}`` of the document holding ``iri`` (no leading slash)."""
+        doc = self.document_iri(iri)
+        if doc is None:
+            return None
+        path = "doc/" + doc.split("://", 1)[1]
+        return path if safe_path(path) else None
+
+    def iri_of_doc(self, path: str) -> str | None:
+        """The document IRI that ``doc/{host}/{path}`` is about, or None."""
+        if not path.startswith("doc/") or not safe_path(path):
+            return None
+        return self.iri_at(path[len("doc/") :])
+
+    def iri_at(self, rest: str) -> str | None:
+        """The IRI ``{host}/{path}`` stands for under a declared namespace, or None."""
+        for ns in self.namespaces:
+            form = site_form(ns)
+            if ns.endswith("#") and rest == form[:-1]:
+                return ns[:-1]
+            if rest.startswith(form) and len(rest) > len(form) and not ns.endswith("#"):
+                return ns + rest[len(form) :]
+        return None
+
+    def href(self, iri: str, root: str = "/", static: bool = False) -> str | None:
+        """Where a page links to show ``iri``: its document on this site, with the fragment;
+        None outside the declared namespaces."""
+        path = self.doc_path(iri)
+        if path is None:
+            return None
+        fragment = "#" + iri.split("#", 1)[1] if "#" in iri else ""
+        return f"{root}{quote(path)}{'.html' if static else ''}{fragment}"

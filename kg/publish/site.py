@@ -10,6 +10,8 @@ each IRI to the right file):
     iodm.html iodm.ttl iodm.jsonld iodm.rdf iodm.nt          the core ontology (hash namespace)
     iodm/pko.html iodm/pko.ttl …                              the peacekeeping module, likewise
     doc/{kind}/{slug}.html .ttl .jsonld .rdf .nt              one document per /id/ resource
+    doc/{host}/{path}.html .ttl …                             one per IRI under a namespace
+                                                              the dataset declares
     dumps/iodm.ttl .nt .jsonld .nq .trig  dumps/SHA256SUMS    dumps and their checksums
     void.ttl  .well-known/void                                VoID and DCAT
     .htaccess                                                 w3id redirect rules to this site
@@ -92,9 +94,13 @@ def _write(published: Published, root_dir: Path, site_url: str) -> tuple[int, in
     docs = Documents(published, site_url, live=False)
     count = 0
 
+    root = root_dir.resolve()
+
     def write(rel: str, data: bytes) -> None:
         nonlocal count
         path = root_dir / rel
+        if not path.resolve().is_relative_to(root):  # a path from an IRI must stay inside
+            raise UsageError(f"refusing to write {rel!r}: it is outside the site directory")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         count += 1

@@ -7,6 +7,12 @@ Dumps (all from the privacy-filtered snapshot):
 
 ``SHA256SUMS`` lists their checksums in the format ``sha256sum -c`` reads; the VoID/DCAT
 description repeats each checksum (SPDX vocabulary) and size.
+
+The dataset described is the one the build made: IODM's own graph (``…/iodm/void#dataset``, the
+paper's title, description and licence) for the default build; for a build of a user's files
+with a dataset description, that description (its IRI and every statement it makes: title,
+description, creators, licence, citation, ``void:uriSpace``…), to which the statistics, dumps
+and endpoint are added. The peacekeeping module is named only when the build loaded it.
 """
 
 from __future__ import annotations
@@ -111,6 +117,11 @@ def _int(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=_n(xsd.integer))
 
 
+def dataset_iri(published: Published) -> str:
+    """The IRI of the dataset described: the user's description, else IODM's own."""
+    return published.dataset.iri or DATASET
+
+
 def describe_dataset(
     published: Published, dumps: dict[str, Dump], base_url: str, sparql_url: str | None
 ) -> list[ox.Triple]:
@@ -119,7 +130,8 @@ def describe_dataset(
     ``base_url`` is where the site is (dumps live under ``dumps/``); ``sparql_url`` the
     endpoint, when there is one (a static site has none).
     """
-    d = _n(DATASET)
+    made = published.dataset
+    d = _n(dataset_iri(published))
     triples: list[ox.Triple] = []
 
     def add(
@@ -128,22 +140,42 @@ def describe_dataset(
         triples.append(ox.Triple(s, _n(p), o))
 
     union = published.triples()
-    add(d, rdf.type, _n(void.Dataset))
-    add(d, rdf.type, _n(dcat.Dataset))
-    add(d, dcterms["title"], ox.Literal("IODM knowledge graph", language="en"))
-    add(
-        d,
-        dcterms.description,
-        ox.Literal(
-            "The IODM ontology and the curated graph of Oksamytna, Tansey, von Billerbeck and "
-            "Gippert (2023): how UN peacekeeping officials respond to norm violations by host-"
-            "state authorities, every claim with its source. Interviewees who chose anonymity "
-            "are withheld.",
-            language="en",
-        ),
-    )
-    add(d, dcterms.license, _n(LICENSE))
-    add(d, dcterms.source, _n(PAPER))
+    store = published.store
+    licenses: list[ox.NamedNode] = []
+    if made.iri is None:
+        add(d, rdf.type, _n(void.Dataset))
+        add(d, rdf.type, _n(dcat.Dataset))
+        add(d, dcterms["title"], ox.Literal("IODM knowledge graph", language="en"))
+        add(
+            d,
+            dcterms.description,
+            ox.Literal(
+                "The IODM ontology and the curated graph of Oksamytna, Tansey, von Billerbeck "
+                "and Gippert (2023): how UN peacekeeping officials respond to norm violations by "
+                "host-state authorities, every claim with its source. Interviewees who chose "
+                "anonymity are withheld.",
+                language="en",
+            ),
+        )
+        add(d, dcterms.license, _n(LICENSE))
+        add(d, dcterms.source, _n(PAPER))
+        licenses.append(_n(LICENSE))
+    else:
+        for description in made.descriptions:
+            node = _n(description)
+            stated = list(
+                dict.fromkeys(q.triple for q in store.quads_for_pattern(node, None, None))
+            )
+            triples += stated
+            if node != d:
+                add(d, void.subset, node)
+        licenses = [
+            t.object
+            for t in triples
+            if t.subject == d
+            and t.predicate.value == dcterms.license
+            and isinstance(t.object, ox.NamedNode)
+        ]
     add(d, foaf.homepage, _n(base_url))
     built = next(
         iter(published.store.quads_for_pattern(_n(BUILD_GRAPH), _n(dcterms.created), None, None)),
@@ -151,15 +183,18 @@ def describe_dataset(
     )
     if built is not None and isinstance(built.object, ox.Literal):
         add(d, dcterms.modified, built.object)
-    add(d, void.uriSpace, ox.Literal(ID))
-    for ns in (BASE + "#", BASE + "/pko#"):
-        add(d, void.vocabulary, _n(ns))
-    for onto in ("", "/pko"):
+    if made.curated:
+        add(d, void.uriSpace, ox.Literal(ID))
+    modules = ("", "/pko") if made.pko else ("",)
+    for onto in modules:
+        add(d, void.vocabulary, _n(BASE + onto + "#"))
+    for onto in modules:
         add(d, void.rootResource, _n(BASE + onto))
+    spaces = (ID, *made.namespaces) if made.curated or not made.namespaces else made.namespaces
     ids = {
         t.subject
         for t in union
-        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(ID)
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(spaces)
     }
     examples = sorted(s.value for s in ids)[:3]
     for e in examples:
@@ -201,7 +236,8 @@ def describe_dataset(
             dcat.byteSize,
             ox.Literal(str(len(dump.data)), datatype=_n(xsd.nonNegativeInteger)),
         )
-        add(dist, dcterms.license, _n(LICENSE))
+        for license in licenses:
+            add(dist, dcterms.license, license)
         checksum = ox.BlankNode("checksum-" + _slug(name))
         add(dist, spdx.checksum, checksum)
         add(checksum, rdf.type, _n(spdx.Checksum))
@@ -213,7 +249,7 @@ def describe_dataset(
         )
     if sparql_url:
         add(d, void.sparqlEndpoint, _n(sparql_url))
-        service = _n(SERVICE)
+        service = _n(SERVICE if made.iri is None else sparql_url)
         add(service, rdf.type, _n(dcat.DataService))
         add(service, dcat.endpointURL, _n(sparql_url))
         add(service, dcat.servesDataset, d)
@@ -242,7 +278,7 @@ def service_description(published: Published, endpoint: str, updates: bool) -> l
     dataset = ox.BlankNode("dataset")
     add(s, sd.defaultDataset, dataset)
     add(dataset, rdf.type, _n(sd.Dataset))
-    add(dataset, dcterms.source, _n(DATASET))
+    add(dataset, dcterms.source, _n(dataset_iri(published)))
     default = ox.BlankNode("default-graph")
     add(dataset, sd.defaultGraph, default)
     add(default, rdf.type, _n(sd.Graph))
