@@ -13,7 +13,7 @@ from kg.queries import get
 from kg.store import Store
 
 from ..conftest import rows
-from .test_curated_graph import _paper_text
+from .test_curated_graph import PAPER, _paper_text
 
 STATED, READING = "stated in the source", "coder's reading"
 
@@ -451,3 +451,52 @@ def test_every_interview_without_a_place_is_remote(curated: Store) -> None:
     assert all(r["remote"] == "true" for r in found), [
         r["i"] for r in found if r["remote"] != "true"
     ]
+
+
+def _plain(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text)
+
+
+def test_words_a_resource_quotes_from_the_paper_are_in_a_passage_it_cites(curated: Store) -> None:
+    """A misattributed passage fails here: every sentence a curated resource quotes (in single
+    quotes, 25 characters or more) from the paper's body is in one of the passages it cites
+    (dcterms:source), not only somewhere in the paper. Headings (a section named by its title)
+    and titles in the reference list are not quotations of the body."""
+    body = _plain(_paper_text().split("### References")[0])
+    headings = [
+        _plain(h.strip("#* ."))
+        for h in re.findall(r"^#+ .*$|^\*\*[^*]+\*\*", PAPER.read_text(encoding="utf-8"), re.M)
+    ]
+    cited = {
+        r["s"]: _plain(r["qs"]).replace(" [...] ", " ")
+        for r in rows(
+            curated.select(
+                "PREFIX iodm: <https://w3id.org/iodm#> PREFIX dcterms: <http://purl.org/dc/terms/>"
+                " SELECT ?s (GROUP_CONCAT(?q; separator=' ') AS ?qs) WHERE {"
+                " ?s dcterms:source ?p . ?p iodm:quote ?q } GROUP BY ?s"
+            )
+        )
+    }
+    texts = rows(
+        curated.select(
+            "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>"
+            " PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
+            " SELECT ?s ?t WHERE { VALUES ?p { rdfs:comment skos:editorialNote skos:scopeNote"
+            " skos:definition } ?s ?p ?t }"
+        )
+    )
+    checked, missing = 0, []
+    for r in texts:
+        if r["s"] not in cited:
+            continue
+        for quoted in re.findall(r"(?:(?<=\s)|(?<=^)|(?<=\())'(.{25,}?)'(?=[\s,.;:)]|$)", r["t"]):
+            for piece in re.split(r"\s*\.\.\.\s*|\[\.\.\.\]|(?<=\.) (?=[A-Z])", _plain(quoted)):
+                piece = re.sub(r"^\[(\w)\]", r"\1", piece.strip(" '\""))
+                if len(piece) < 15 or piece not in body or any(piece in h for h in headings):
+                    continue  # short, not the paper's body (IODM's words, a title), or a heading
+                checked += 1
+                if piece.lower() not in cited[r["s"]].lower():  # "[T]he" is quoted as "the"
+                    missing.append((r["s"].rsplit("/", 2)[-2:], piece[:70]))
+    assert checked > 300
+    assert not missing
