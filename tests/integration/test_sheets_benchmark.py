@@ -37,9 +37,9 @@ def test_sheets_benchmark_reports_ratios_against_n_triples(tmp_path: Path) -> No
     ):
         row = next((line for line in report.splitlines() if label in line), None)
         assert row is not None, f"no row for {label!r}:\n{report}"
-        assert re.search(r"\| \d+\.\d\dx \| (\d+\.\d\dx|—) \|$", row), row
+        assert re.search(r"\| \d+\.\d\dx \| \d+\.\d\dx \| (\d+\.\d\dx|—) \|$", row), row
     baseline = next(line for line in report.splitlines() if "parse_file(N-Triples" in line)
-    assert baseline.endswith("| — | — |")
+    assert baseline.endswith("| — | — | — |")
     # the breakdown of load(workbook) into the module's steps
     for part in ("read_tables (openpyxl", "_check_table (frictionless)", "_Mapper.sources()"):
         assert part in report
