@@ -1,0 +1,945 @@
+"""SHACL on the store: shapes compiled into set-based SPARQL, run on Oxigraph.
+
+:func:`compile_shapes` reads a shapes graph once; :func:`run` evaluates every shape with one
+SELECT per constraint over all focus nodes at once (not one query per node, as pyshacl does),
+and returns the same :class:`~kg.pipeline.validate.ValidationResult` objects that
+:func:`kg.pipeline.validate.validate` makes from pyshacl's report: same severity, focus node,
+path, value, message, source shape and component. pyshacl is the reference; the semantics
+follow it where SHACL leaves room (well-formed literals for ``sh:datatype`` as rdflib sees
+them, value comparisons, one result per parent shape for a shared property shape).
+
+Covered: targets (``sh:targetClass`` through ``rdfs:subClassOf*``, implicit class targets,
+``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``); node and property shapes;
+every SHACL path (as a SPARQL property path); ``sh:class``, ``sh:datatype``, ``sh:nodeKind``,
+``sh:minCount``, ``sh:maxCount``, ``sh:in``, ``sh:hasValue``, ``sh:pattern`` (+ ``sh:flags``),
+``sh:minInclusive`` / ``maxInclusive`` / ``minExclusive`` / ``maxExclusive``, ``sh:lessThan``,
+``sh:lessThanOrEquals``, ``sh:or``, ``sh:node``, ``sh:qualifiedValueShape`` with
+``sh:qualifiedMinCount`` / ``MaxCount``, ``sh:severity``, ``sh:message``, ``sh:deactivated``.
+A shape using anything else (``sh:sparql``, ``sh:and``, ``sh:closed``, …) is left to pyshacl:
+:attr:`Compiled.fallback` says which shape and why, and :func:`validate` runs pyshacl on those
+shapes only.
+
+The store loses some of what the files say: Oxigraph keeps ``"5"^^xsd:positiveInteger`` as
+``"5"^^xsd:integer`` and writes numbers in canonical form (``"1.50"`` as ``"1.5"``). Given the
+data triples as well (``data``), the runner checks such datatypes on the triples as written and
+reports values as written, as pyshacl does; without them, a shape with such a datatype falls
+back. The data graph is what the store holds, all graphs as one (the union default graph).
+Query text is generated from RDF terms (IRIs and literals written by pyoxigraph), never from
+user strings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pyoxigraph as ox
+
+from kg.core.namespaces import shorten
+from kg.pipeline.validate import ValidationReport, ValidationResult
+
+if TYPE_CHECKING:
+    from kg.store import OxigraphStore
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+#: datatypes Oxigraph does not keep: it stores these literals as xsd:integer / xsd:dateTime
+LOSSY_DATATYPES = frozenset(
+    XSD + t
+    for t in (
+        "int long short byte nonNegativeInteger positiveInteger negativeInteger "
+        "nonPositiveInteger unsignedLong unsignedInt unsignedShort unsignedByte dateTimeStamp"
+    ).split()
+)
+
+#: shape parameters the compiler understands (anything else in the sh: namespace falls back)
+_KNOWN = {
+    SH + p
+    for p in (
+        "targetClass targetNode targetSubjectsOf targetObjectsOf path property class datatype "
+        "nodeKind minCount maxCount in hasValue pattern flags minInclusive maxInclusive "
+        "minExclusive maxExclusive lessThan lessThanOrEquals or node qualifiedValueShape "
+        "qualifiedMinCount qualifiedMaxCount qualifiedValueShapesDisjoint severity message "
+        "deactivated name description order group defaultValue"
+    ).split()
+}
+_TARGETS = ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf")
+_NODE_KINDS = {
+    SH + "IRI": "isIRI({v})",
+    SH + "BlankNode": "isBlank({v})",
+    SH + "Literal": "isLiteral({v})",
+    SH + "BlankNodeOrIRI": "(isIRI({v}) || isBlank({v}))",
+    SH + "BlankNodeOrLiteral": "(isBlank({v}) || isLiteral({v}))",
+    SH + "IRIOrLiteral": "(isIRI({v}) || isLiteral({v}))",
+}
+_RANGES = {  # parameter: (component, SPARQL operator that must hold for ``value OP bound``)
+    "minInclusive": ("MinInclusive", ">="),
+    "maxInclusive": ("MaxInclusive", "<="),
+    "minExclusive": ("MinExclusive", ">"),
+    "maxExclusive": ("MaxExclusive", "<"),
+}
+
+
+class Unsupported(Exception):
+    """A construct the compiler does not handle (the shape falls back to pyshacl)."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One constraint of a shape: its component (local name) and its parameter."""
+
+    component: str
+    param: Any = None
+    extra: Any = None
+
+
+@dataclass
+class Shape:
+    """A shape as the compiler reads it."""
+
+    node: ox.NamedNode | ox.BlankNode
+    path: str | None = None  # a SPARQL property path, None for a node shape
+    path_text: str = ""  # the result path as validate._report writes it
+    path_last: str | None = None  # the predicate of a plain IRI path
+    severity: str = "Violation"
+    messages: list[str] = field(default_factory=list)
+    deactivated: bool = False
+    targets: list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]] = field(
+        default_factory=list
+    )
+    constraints: list[Constraint] = field(default_factory=list)
+    properties: list[Shape] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return _shape_text(self.node)
+
+
+@dataclass
+class Compiled:
+    """Compiled shapes: those run on the store, and those left to pyshacl (with the reason)."""
+
+    shapes: list[Shape]
+    fallback: dict[str, str]
+    shapes_triples: list[ox.Triple]
+    #: datatypes whose literals rdflib may find ill-typed (checked in Python on distinct values)
+    checked_datatypes: set[str] = field(default_factory=set)
+
+    def describe_fallback(self) -> list[str]:
+        """One line per shape left to pyshacl: which shape and why."""
+        return [f"{shape}: {why}" for shape, why in sorted(self.fallback.items())]
+
+
+# --- reading the shapes graph -------------------------------------------------------------------
+
+
+class _Graph:
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self.out: dict[Any, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+        self.by_pred: dict[str, list[ox.Triple]] = defaultdict(list)
+        for t in triples:
+            self.out[t.subject][t.predicate.value].append(t.object)
+            self.by_pred[t.predicate.value].append(t)
+
+    def objects(self, s: Any, p: str) -> list[Any]:
+        if s not in self.out:
+            return []
+        return list(self.out[s].get(p, []))
+
+    def one(self, s: Any, p: str) -> Any:
+        values = self.objects(s, p)
+        if len(values) > 1:
+            raise Unsupported(f"{shorten(p)} given {len(values)} times")
+        return values[0] if values else None
+
+    def items(self, node: Any) -> list[Any]:
+        out = []
+        seen = set()
+        while not (isinstance(node, ox.NamedNode) and node.value == RDF + "nil"):
+            if node in seen or node is None:
+                raise Unsupported("a malformed RDF list")
+            seen.add(node)
+            first = self.objects(node, RDF + "first")
+            if len(first) != 1:
+                raise Unsupported("a malformed RDF list")
+            out.append(first[0])
+            node = self.one(node, RDF + "rest")
+        return out
+
+
+def compile_shapes(shapes_triples: Iterable[ox.Triple]) -> Compiled:
+    """Read every shape with a target (and the shapes they refer to) from a shapes graph."""
+    triples = list(shapes_triples)
+    g = _Graph(triples)
+    roots: list[Any] = []
+    seen: set[Any] = set()
+    for kind in _TARGETS:
+        for t in g.by_pred[SH + kind]:
+            if t.subject not in seen:
+                seen.add(t.subject)
+                roots.append(t.subject)
+    for kind in ("NodeShape", "PropertyShape"):  # implicit class targets
+        for t in g.by_pred[RDF + "type"]:
+            is_shape = isinstance(t.object, ox.NamedNode) and t.object.value == SH + kind
+            if is_shape and t.subject not in seen and _is_class(g, t.subject):
+                seen.add(t.subject)
+                roots.append(t.subject)
+    shapes, fallback = [], {}
+    checked: set[str] = set()
+    for node in roots:
+        try:
+            shape = _read_shape(g, node, {}, checked)
+            _check(shape)
+        except Unsupported as e:
+            fallback[_shape_text(node)] = str(e)
+            continue
+        shapes.append(shape)
+    return Compiled(shapes, fallback, triples, checked)
+
+
+def _check(shape: Shape) -> None:
+    """Generate every query expression once, so that what the runner cannot do shows now."""
+    ctx, names = _Context({}), _Names()
+    for s in (shape, *shape.properties):
+        for c in s.constraints:
+            if c.component in ("MinCount", "MaxCount", "Pattern", "LessThan", "LessThanOrEquals"):
+                continue
+            if c.component.startswith("Qualified"):
+                _shape_fails(c.extra, "?x", ctx, names)
+            elif c.component == "HasValue" or (
+                c.component == "Datatype" and c.param in LOSSY_DATATYPES
+            ):
+                if c.component == "Datatype" and s.path_last is None:
+                    raise Unsupported(f"sh:datatype {shorten(c.param)} needs a plain IRI path")
+            else:
+                _value_fails(c, "?x", ctx, names)
+
+
+def _is_class(g: _Graph, node: Any) -> bool:
+    types = {o.value for o in g.objects(node, RDF + "type") if isinstance(o, ox.NamedNode)}
+    return bool(types & {RDFS + "Class", "http://www.w3.org/2002/07/owl#Class"})
+
+
+def _read_shape(g: _Graph, node: Any, cache: dict[Any, Shape], checked: set[str]) -> Shape:
+    if node in cache:
+        return cache[node]
+    shape = Shape(node)
+    cache[node] = shape
+    unknown = sorted(
+        p
+        for p in g.out.get(node, {})
+        if p.startswith(SH) and p not in _KNOWN and p != SH + "targetClass"
+    )
+    if unknown:
+        raise Unsupported(f"{shorten(unknown[0])} is not compiled")
+    deactivated = g.one(node, SH + "deactivated")
+    shape.deactivated = isinstance(deactivated, ox.Literal) and deactivated.value in ("true", "1")
+    severity = g.one(node, SH + "severity")
+    if severity is not None:
+        shape.severity = shorten(severity.value).removeprefix("sh:")
+    shape.messages = [m.value for m in g.objects(node, SH + "message") if isinstance(m, ox.Literal)]
+    for kind in _TARGETS:
+        for target in g.objects(node, SH + kind):
+            shape.targets.append((kind, target))
+    if _is_class(g, node):
+        shape.targets.append(("targetClass", node))
+    path = g.one(node, SH + "path")
+    if path is not None:
+        shape.path = _path(g, path)
+        shape.path_text = _path_text(g, path)
+        shape.path_last = path.value if isinstance(path, ox.NamedNode) else None
+    for prop in g.objects(node, SH + "property"):
+        child = _read_shape(g, prop, cache, checked)
+        if child.path is None:
+            raise Unsupported("sh:property names a shape without sh:path")
+        shape.properties.append(child)
+    add = shape.constraints.append
+    for c in g.objects(node, SH + "class"):
+        add(Constraint("Class", c))
+    datatype = g.one(node, SH + "datatype")
+    if datatype is not None:
+        add(Constraint("Datatype", datatype.value))
+        if datatype.value not in (RDFS + "Literal", RDFS + "Datatype"):
+            checked.add(datatype.value)
+    kind = g.one(node, SH + "nodeKind")
+    if kind is not None:
+        if kind.value not in _NODE_KINDS:
+            raise Unsupported(f"sh:nodeKind {shorten(kind.value)}")
+        add(Constraint("NodeKind", kind.value))
+    for name in ("minCount", "maxCount"):
+        n = g.one(node, SH + name)
+        if n is not None:
+            if shape.path is None:
+                raise Unsupported(f"sh:{name} on a node shape")
+            add(Constraint(name[0].upper() + name[1:], int(n.value)))
+    for in_list in g.objects(node, SH + "in"):
+        add(Constraint("In", tuple(g.items(in_list))))
+    for value in g.objects(node, SH + "hasValue"):
+        add(Constraint("HasValue", value))
+    patterns = g.objects(node, SH + "pattern")
+    if patterns:
+        flags = g.objects(node, SH + "flags")
+        add(
+            Constraint("Pattern", tuple(p.value for p in patterns), flags[0].value if flags else "")
+        )
+    for name, (component, _) in _RANGES.items():
+        for bound in g.objects(node, SH + name):
+            if not isinstance(bound, ox.Literal):
+                raise Unsupported(f"sh:{name} that is not a literal")
+            add(Constraint(component, bound, name))
+    for name in ("lessThan", "lessThanOrEquals"):
+        for other in g.objects(node, SH + name):
+            if shape.path is None or not isinstance(other, ox.NamedNode):
+                raise Unsupported(f"sh:{name} on a node shape or with a non-IRI property")
+            add(Constraint(name[0].upper() + name[1:], other.value))
+    for or_list in g.objects(node, SH + "or"):
+        members = tuple(_read_shape(g, m, cache, checked) for m in g.items(or_list))
+        add(Constraint("Or", members))
+    for other in g.objects(node, SH + "node"):
+        add(Constraint("Node", _read_shape(g, other, cache, checked)))
+    qualified = g.objects(node, SH + "qualifiedValueShape")
+    if qualified:
+        if shape.path is None or len(qualified) > 1:
+            raise Unsupported("sh:qualifiedValueShape on a node shape or given twice")
+        disjoint = g.one(node, SH + "qualifiedValueShapesDisjoint")
+        if disjoint is not None and disjoint.value in ("true", "1"):
+            raise Unsupported("sh:qualifiedValueShapesDisjoint true")
+        inner = _read_shape(g, qualified[0], cache, checked)
+        for name in ("qualifiedMinCount", "qualifiedMaxCount"):
+            n = g.one(node, SH + name)
+            if n is not None:
+                add(Constraint(name[0].upper() + name[1:], int(n.value), inner))
+    return shape
+
+
+def _path(g: _Graph, node: Any) -> str:
+    if isinstance(node, ox.NamedNode):
+        return str(node)
+    if isinstance(node, ox.Literal):
+        raise Unsupported("a literal as sh:path")
+    for name, op in (("inversePath", "^"),):
+        inner = g.one(node, SH + name)
+        if inner is not None:
+            return f"{op}({_path(g, inner)})"
+    for name, op in (("zeroOrMorePath", "*"), ("oneOrMorePath", "+"), ("zeroOrOnePath", "?")):
+        inner = g.one(node, SH + name)
+        if inner is not None:
+            return f"({_path(g, inner)}){op}"
+    alternatives = g.one(node, SH + "alternativePath")
+    if alternatives is not None:
+        return "(" + "|".join(_path(g, x) for x in g.items(alternatives)) + ")"
+    steps = g.items(node)
+    if len(steps) < 2:
+        raise Unsupported("a sequence path of fewer than two steps")
+    return "(" + "/".join(_path(g, x) for x in steps) + ")"
+
+
+def _path_text(g: _Graph, node: Any) -> str:
+    """As kg.pipeline.validate._report writes a result path."""
+    if isinstance(node, ox.NamedNode):
+        return shorten(node.value)
+    inverse = g.objects(node, SH + "inversePath")
+    if inverse:
+        return "^" + (shorten(inverse[0].value) if isinstance(inverse[0], ox.NamedNode) else "")
+    try:
+        return "/".join(shorten(x.value) for x in g.items(node))
+    except Unsupported:
+        return str(node.value)
+
+
+def _shape_text(node: Any) -> str:
+    return shorten(node.value) if isinstance(node, ox.NamedNode) else str(node.value)
+
+
+# --- SPARQL for one shape -----------------------------------------------------------------------
+
+
+class _Names:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def __call__(self, stem: str = "v") -> str:
+        self.n += 1
+        return f"?{stem}{self.n}"
+
+
+@dataclass
+class _Context:
+    """What the queries of one run know: ill-typed literals per datatype (from rdflib)."""
+
+    bad: dict[str, list[ox.Literal]]
+
+
+def _focus(shape: Shape) -> str:
+    """A subquery binding ?this to every focus node of a shape's own targets."""
+    parts = []
+    for kind, target in shape.targets:
+        if kind == "targetClass":
+            parts.append(f"{{ ?this <{RDF}type>/<{RDFS}subClassOf>* {target} }}")
+        elif kind == "targetNode":
+            parts.append(f"{{ VALUES ?this {{ {target} }} }}")
+        elif kind == "targetSubjectsOf":
+            parts.append(f"{{ ?this {target} [] }}")
+        else:
+            parts.append(f"{{ [] {target} ?this }}")
+    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+
+
+def _value_fails(c: Constraint, v: str, ctx: _Context, names: _Names) -> str:
+    """A SPARQL expression true when value node ``v`` breaks a value-based constraint."""
+    kind = c.component
+    if kind == "Class":
+        return f"NOT EXISTS {{ {v} <{RDF}type>/<{RDFS}subClassOf>* {c.param} }}"
+    if kind == "Datatype":
+        dt = c.param
+        if dt == RDFS + "Literal":
+            return f"!isLiteral({v})"
+        if dt == RDFS + "Datatype":
+            return f'!(isLiteral({v}) && lang({v}) = "")'
+        ok = f"isLiteral({v}) && datatype({v}) = <{dt}>"
+        bad = ctx.bad.get(dt)
+        if bad:
+            b = names("bad")
+            values = " ".join(str(x) for x in bad)
+            ok += f" && NOT EXISTS {{ VALUES {b} {{ {values} }} FILTER(sameTerm({v}, {b})) }}"
+        return f"!({ok})"
+    if kind == "NodeKind":
+        return "!" + _NODE_KINDS[c.param].format(v=v)
+    if kind == "In":
+        if not c.param:
+            return "true"
+        return "!(" + " || ".join(f"sameTerm({v}, {x})" for x in c.param) + ")"
+    if kind == "HasValue":
+        return f"!sameTerm({v}, {c.param})"
+    if kind in ("MinInclusive", "MaxInclusive", "MinExclusive", "MaxExclusive"):
+        return f"!({_range_ok(v, c)})"
+    if kind == "Or":
+        return "(" + " && ".join(_shape_fails(m, v, ctx, names) for m in c.param) + ")"
+    if kind == "Node":
+        return _shape_fails(c.param, v, ctx, names)
+    raise Unsupported(f"sh:{kind[0].lower() + kind[1:]} inside sh:or, sh:node or a qualified shape")
+
+
+def _range_ok(v: str, c: Constraint) -> str:
+    """True only where pyshacl's comparison surely passes too; the rest is checked in Python."""
+    op = _RANGES[c.extra][1]
+    bound: ox.Literal = c.param
+    if bound.datatype.value in _NUMERIC:
+        return f"isNumeric({v}) && {v} {op} {bound}"
+    return f"isLiteral({v}) && datatype({v}) = <{bound.datatype.value}> && {v} {op} {bound}"
+
+
+_NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float")}
+
+
+def _shape_fails(shape: Shape, v: str, ctx: _Context, names: _Names) -> str:
+    """A SPARQL expression true when node ``v`` does not conform to ``shape``."""
+    if shape.deactivated:
+        return "false"
+    parts = []
+    for c in shape.constraints:
+        parts.append(_constraint_fails(shape, c, v, ctx, names))
+    for prop in shape.properties:
+        parts.append(_shape_fails(prop, v, ctx, names))
+    return "(" + " || ".join(parts) + ")" if parts else "false"
+
+
+def _constraint_fails(shape: Shape, c: Constraint, v: str, ctx: _Context, names: _Names) -> str:
+    if shape.path is None:
+        if c.component in ("Pattern",) or c.component.startswith("Qualified"):
+            raise Unsupported(f"sh:{c.component} inside sh:or, sh:node or a qualified shape")
+        if c.component in ("Datatype",) and c.param in LOSSY_DATATYPES:
+            raise Unsupported(f"sh:datatype {shorten(c.param)} inside sh:or or sh:node")
+        return _value_fails(c, v, ctx, names)
+    path = shape.path
+    kind = c.component
+    if kind in ("MinCount", "MaxCount"):
+        n = c.param
+        if kind == "MinCount" and n == 0:
+            return "false"
+        count = n if kind == "MinCount" else n + 1
+        if count > 4:
+            raise Unsupported(f"sh:{kind} {n} inside sh:or, sh:node or a qualified shape")
+        vs = [names() for _ in range(count)]
+        distinct = " && ".join(
+            f"!sameTerm({a}, {b})" for i, a in enumerate(vs) for b in vs[i + 1 :]
+        )
+        pattern = " ".join(f"{v} {path} {x} ." for x in vs)
+        if distinct:
+            pattern += f" FILTER({distinct})"
+        return f"NOT EXISTS {{ {pattern} }}" if kind == "MinCount" else f"EXISTS {{ {pattern} }}"
+    if kind == "HasValue":
+        return f"NOT EXISTS {{ {v} {path} {c.param} }}"
+    if kind in ("Pattern", "LessThan", "LessThanOrEquals") or kind.startswith("Qualified"):
+        raise Unsupported(f"sh:{kind} inside sh:or, sh:node or a qualified shape")
+    if kind == "Datatype" and c.param in LOSSY_DATATYPES:
+        raise Unsupported(f"sh:datatype {shorten(c.param)} inside sh:or or sh:node")
+    x = names()
+    return f"EXISTS {{ {v} {path} {x} . FILTER({_value_fails(c, x, ctx, names)}) }}"
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """One result before it is written as a ValidationResult."""
+
+    shape: Shape
+    component: str
+    focus: Any
+    value: Any = None
+    constraint: Constraint | None = None
+
+
+class _Originals:
+    """The data triples as written, by predicate (for what the store does not keep)."""
+
+    def __init__(self, data: Sequence[ox.Triple] | None) -> None:
+        self.data = data
+        self.index: dict[str, dict[Any, list[Any]]] = {}
+
+    def objects(self, predicate: str) -> dict[Any, list[Any]] | None:
+        if self.data is None:
+            return None
+        if predicate not in self.index:
+            found: dict[Any, list[Any]] = defaultdict(list)
+            p = ox.NamedNode(predicate)
+            for t in self.data:
+                if t.predicate == p:
+                    found[t.subject].append(t.object)
+            self.index[predicate] = found
+        return self.index[predicate]
+
+
+def run(
+    compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | None = None
+) -> list[ValidationResult]:
+    """Every result of the compiled shapes on the store's data (all its graphs as one).
+
+    ``data``, the triples as written, lets the runner check datatypes Oxigraph does not keep
+    and report literal values as written; without it shapes needing them must fall back (see
+    :func:`lossy_shapes`).
+    """
+    originals = _Originals(data)
+    ctx = _Context(_ill_typed(compiled, store))
+    raws: list[_Raw] = []
+    for shape in compiled.shapes:
+        if shape.deactivated:
+            continue
+        focus = _focus(shape)
+        raws.extend(_run_shape(shape, focus, store, ctx, originals))
+        for prop in shape.properties:
+            if not prop.deactivated:
+                raws.extend(_run_shape(prop, focus, store, ctx, originals))
+    return [_result(r, originals) for r in raws]
+
+
+def lossy_shapes(compiled: Compiled) -> list[str]:
+    """Shapes whose results need the data triples as written (a datatype the store loses)."""
+    found = []
+    for shape in compiled.shapes:
+        for s in (shape, *shape.properties):
+            if any(c.component == "Datatype" and c.param in LOSSY_DATATYPES for c in s.constraints):
+                found.append(shape.name)
+                break
+    return found
+
+
+def _select(store: OxigraphStore, sparql: str) -> list[tuple[Any, ...]]:
+    return store.run(sparql).rows  # type: ignore[union-attr]
+
+
+def _run_shape(
+    shape: Shape, focus: str, store: OxigraphStore, ctx: _Context, originals: _Originals
+) -> Iterator[_Raw]:
+    values = (
+        f"{focus} ?this {shape.path} ?value ." if shape.path else f"{focus} BIND(?this AS ?value)"
+    )
+    for c in shape.constraints:
+        kind = c.component
+        names = _Names()
+        if kind in ("MinCount", "MaxCount"):
+            if kind == "MinCount" and c.param == 0:
+                continue
+            test = f"< {c.param}" if kind == "MinCount" else f"> {c.param}"
+            optional = f"OPTIONAL {{ ?this {shape.path} ?value }}" if kind == "MinCount" else ""
+            pattern = focus + " " + optional if optional else values
+            q = (
+                f"SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this "
+                f"HAVING (COUNT(DISTINCT ?value) {test})"
+            )
+            for (this,) in _select(store, q):
+                yield _Raw(shape, kind, this, constraint=c)
+        elif kind == "HasValue" and shape.path is not None:
+            missing = f"FILTER NOT EXISTS {{ ?this {shape.path} {c.param} }}"
+            q = f"SELECT ?this WHERE {{ {focus} {missing} }}"
+            for (this,) in _select(store, q):
+                yield _Raw(shape, kind, this, constraint=c)
+        elif kind in ("QualifiedMinCount", "QualifiedMaxCount"):
+            inner: Shape = c.extra
+            fails = _shape_fails(inner, "?value", ctx, names)
+            test = f"< {c.param}" if kind == "QualifiedMinCount" else f"> {c.param}"
+            q = (
+                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {shape.path} ?value "
+                f"FILTER(!{fails}) }} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) {test})"
+            )
+            for (this,) in _select(store, q):
+                yield _Raw(shape, kind, this, constraint=c)
+        elif kind == "Datatype" and c.param in LOSSY_DATATYPES:
+            yield from _lossy_datatype(shape, c, focus, store, originals)
+        elif kind == "Pattern":
+            yield from _pattern(shape, c, values, store)
+        elif kind in ("LessThan", "LessThanOrEquals"):
+            yield from _less_than(shape, c, values, store)
+        else:
+            fails = _value_fails(c, "?value", ctx, names)
+            q = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER({fails}) }}"
+            rows = _select(store, q)
+            if kind in _RANGE_COMPONENTS:
+                rows = [r for r in rows if not _compare_ok(r[1], c)]
+            for this, value in rows:
+                yield _Raw(shape, kind, this, value, c)
+
+
+_RANGE_COMPONENTS = {"MinInclusive", "MaxInclusive", "MinExclusive", "MaxExclusive"}
+
+
+def _lossy_datatype(
+    shape: Shape, c: Constraint, focus: str, store: OxigraphStore, originals: _Originals
+) -> Iterator[_Raw]:
+    """sh:datatype of a type the store does not keep: checked on the triples as written."""
+    if shape.path is None or shape.path_last is None:
+        raise Unsupported(f"sh:datatype {shorten(c.param)} needs a plain IRI path")
+    written = originals.objects(shape.path_last)
+    if written is None:
+        raise Unsupported(f"sh:datatype {shorten(c.param)}: Oxigraph does not keep it")
+    for (this,) in _select(store, f"SELECT ?this WHERE {{ {focus} }}"):
+        for value in dict.fromkeys(written.get(this, ())):
+            if not _datatype_ok(value, c.param):
+                yield _Raw(shape, "Datatype", this, value, c)
+
+
+def _pattern(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -> Iterator[_Raw]:
+    """sh:pattern with Python's re, as pyshacl: on the distinct values, then their focus nodes."""
+    flags = 0
+    if "i" in c.extra.lower():
+        flags |= re.I
+    if "m" in c.extra.lower():
+        flags |= re.M
+    matchers = [re.compile(p, flags) for p in c.param]
+    distinct = _select(store, f"SELECT DISTINCT ?value WHERE {{ {values} }}")
+    bad = []
+    for (value,) in distinct:
+        if isinstance(value, ox.BlankNode) or not all(m.search(value.value) for m in matchers):
+            bad.append(value)
+    if not bad:
+        return
+    listed = " ".join(str(b) for b in bad)
+    q = f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?value {{ {listed} }} {values} }}"
+    rows = _select(store, q)
+    for this, value in rows:
+        for m in matchers:  # pyshacl reports once per pattern the value does not match
+            if isinstance(value, ox.BlankNode) or not m.search(value.value):
+                yield _Raw(shape, "Pattern", this, value, c)
+
+
+def _less_than(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -> Iterator[_Raw]:
+    """sh:lessThan(OrEquals): one result per pair that is not in order, as pyshacl."""
+    op = "<" if c.component == "LessThan" else "<="
+    sure = (
+        f"(isNumeric(?value) && isNumeric(?other) || isLiteral(?value) && isLiteral(?other) "
+        f"&& datatype(?value) = datatype(?other)) && COALESCE(?value {op} ?other, false)"
+    )
+    q = (
+        f"SELECT ?this ?value ?other WHERE {{ {{ SELECT DISTINCT ?this ?value WHERE "
+        f"{{ {values} }} }} ?this <{c.param}> ?other . FILTER(!({sure})) }}"
+    )
+    from kg.core.terms import to_rdflib
+
+    for this, value, other in _select(store, q):
+        if _ordered(to_rdflib(value), to_rdflib(other), op):
+            continue
+        yield _Raw(shape, c.component, this, value, c)
+
+
+def _ordered(a: Any, b: Any, op: str) -> bool:
+    """pyshacl's comparison of a value with the other property's value."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(a, BNode) or isinstance(b, BNode):
+        return False
+    a_str = isinstance(a, URIRef) or (isinstance(a, Literal) and isinstance(a.value, str))
+    b_str = isinstance(b, URIRef) or (isinstance(b, Literal) and isinstance(b.value, str))
+    x = str(a) if isinstance(a, URIRef) else a.value if a_str else a
+    y = str(b) if isinstance(b, URIRef) else b.value if b_str else b
+    if a_str != b_str:
+        return False
+    try:
+        return bool(x < y) if op == "<" else bool(x <= y)
+    except TypeError:
+        return False
+
+
+def _compare_ok(value: Any, c: Constraint) -> bool:
+    """pyshacl's range check of one value (for the values SPARQL could not decide)."""
+    from pyshacl.rdfutil.compare import compare_literal
+    from rdflib import Literal
+
+    from kg.core.terms import to_rdflib
+
+    v = to_rdflib(value)
+    bound = to_rdflib(c.param)
+    if not isinstance(v, Literal):
+        return False
+    if isinstance(bound.value, str) != isinstance(v.value, str):  # type: ignore[attr-defined]
+        return False
+    try:
+        cmp = compare_literal(v, bound)
+    except (TypeError, NotImplementedError):
+        return False
+    return {
+        "minInclusive": cmp >= 0,
+        "maxInclusive": cmp <= 0,
+        "minExclusive": cmp > 0,
+        "maxExclusive": cmp < 0,
+    }[c.extra]
+
+
+def _datatype_ok(term: Any, datatype: str) -> bool:
+    """pyshacl's sh:datatype test of one value, on rdflib's reading of the literal."""
+    if not isinstance(term, ox.Literal):
+        return False
+    from kg.core.terms import to_rdflib
+
+    lit = to_rdflib(term)
+    if term.language:
+        return datatype == RDF + "langString"
+    if datatype == RDFS + "Literal":
+        return True
+    if datatype == RDFS + "Datatype":
+        return True
+    if term.datatype.value != datatype:
+        return False
+    if getattr(lit, "ill_typed", None) is True:
+        return False
+    return _actual(lit.value, datatype)  # type: ignore[attr-defined]
+
+
+def _actual(value: Any, datatype: str) -> bool:
+    from datetime import date, datetime, time
+    from decimal import Decimal
+
+    kinds: dict[str, Any] = {
+        XSD + "string": (str, bytes),
+        RDF + "langString": (str, bytes),
+        XSD + "integer": int,
+        XSD + "float": float,
+        XSD + "decimal": Decimal,
+        XSD + "boolean": bool,
+        XSD + "date": date,
+        XSD + "time": time,
+        XSD + "dateTime": datetime,
+    }
+    kind = kinds.get(datatype)
+    return True if kind is None else isinstance(value, kind)
+
+
+def _ill_typed(compiled: Compiled, store: OxigraphStore) -> dict[str, list[ox.Literal]]:
+    """The literals of each checked datatype that rdflib reads as ill-typed (or of the wrong
+    Python type), from the distinct literals of those datatypes in the store."""
+    from kg.pipeline.validate import quiet_ill_typed_literals
+
+    wanted = sorted(compiled.checked_datatypes - LOSSY_DATATYPES)
+    if not wanted:
+        return {}
+    quiet_ill_typed_literals()
+    listed = ", ".join(f"<{d}>" for d in wanted)
+    test = f"isLiteral(?o) && datatype(?o) IN ({listed})"
+    q = f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER({test}) }}"
+    bad: dict[str, list[ox.Literal]] = defaultdict(list)
+    for (o,) in _select(store, q):
+        if not _datatype_ok(o, o.datatype.value):
+            bad[o.datatype.value].append(o)
+    return dict(bad)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+def _result(r: _Raw, originals: _Originals) -> ValidationResult:
+    from kg.core.terms import to_rdflib
+
+    shape = r.shape
+    value = r.value
+    if value is None and shape.path is None and r.component not in _NO_VALUE:
+        value = r.focus
+    if isinstance(value, ox.Literal) and shape.path_last and originals.data is not None:
+        value = _as_written(r.focus, shape.path_last, value, originals)
+    message = shape.messages[0] if shape.messages else _generic_message(r, value)
+    return ValidationResult(
+        severity=shape.severity,
+        focus_node=_text(r.focus),
+        path=shape.path_text,
+        value=""
+        if value is None
+        else str(to_rdflib(value))
+        if isinstance(value, ox.Literal)
+        else _text(value),
+        message=message,
+        shape=shape.name,
+        constraint=f"sh:{r.component}ConstraintComponent",
+        focus_term=r.focus,
+    )
+
+
+_NO_VALUE = {"MinCount", "MaxCount", "QualifiedMinCount", "QualifiedMaxCount", "HasValue"}
+
+
+def _text(term: Any) -> str:
+    from kg.core.terms import to_rdflib
+
+    if isinstance(term, ox.NamedNode):
+        return shorten(term.value)
+    if isinstance(term, ox.Literal):
+        return str(to_rdflib(term))
+    return str(term.value)
+
+
+def _as_written(focus: Any, predicate: str, value: ox.Literal, originals: _Originals) -> Any:
+    """The literal as the data wrote it (the store keeps numbers in canonical form)."""
+    written = originals.objects(predicate) or {}
+    candidates = written.get(focus, [])
+    if value in candidates:
+        return value
+    for c in candidates:
+        if isinstance(c, ox.Literal) and _canonical(c) == value:
+            return c
+    return value
+
+
+def _canonical(term: ox.Literal) -> Any:
+    s = ox.Store()
+    s.add(ox.Quad(ox.BlankNode("x"), ox.NamedNode("urn:x"), term))
+    return next(iter(s)).object
+
+
+def _generic_message(r: _Raw, value: Any) -> str:
+    """pyshacl's message for a shape without sh:message."""
+    from pyshacl.rdfutil import stringify_node
+    from rdflib import Graph
+
+    from kg.core.terms import to_rdflib
+
+    g = Graph()
+    c = r.constraint
+    assert c is not None
+    shape = r.shape
+    focus = stringify_node(g, to_rdflib(r.focus))
+    kind = r.component
+
+    def node(term: Any) -> str:
+        return stringify_node(g, to_rdflib(term))
+
+    path = _generic_path(shape)
+    if kind == "Class":
+        return f"Value does not have class {node(c.param)}"
+    if kind == "Datatype":
+        return f"Value is not Literal with datatype {node(ox.NamedNode(c.param))}"
+    if kind == "NodeKind":
+        return f"Value is not of Node Kind {node(ox.NamedNode(c.param))}"
+    if kind in ("MinCount", "MaxCount"):
+        word = "Less" if kind == "MinCount" else "More"
+        where = f"{focus}->{path}" if path else focus
+        return f"{word} than {c.param} values on {where}"
+    if kind == "In":
+        return f"Value {node(value)} not in list {[node(x) for x in c.param]}"
+    if kind == "HasValue":
+        if path:
+            return f"Node {focus}->{path} does not contain a value in the set: {[node(c.param)]}"
+        return f"Node {focus} value is not a in the set of values: {[node(c.param)]}"
+    if kind == "Pattern":
+        return f"Value does not match pattern '{c.param[0]}'"
+    if kind in _RANGE_COMPONENTS:
+        op = {"MinInclusive": ">=", "MaxInclusive": "<=", "MinExclusive": ">", "MaxExclusive": "<"}
+        return f"Value is not {op[kind]} {node(c.param)}"
+    if kind in ("LessThan", "LessThanOrEquals"):
+        sign = ">=" if kind == "LessThan" else ">"
+        return f"Value of {focus}->{path} {sign} {node(ox.NamedNode(c.param))}"
+    if kind == "Or":
+        return f"Node {node(value)} must conform to one or more shapes in ..."
+    if kind == "Node":
+        return f"Value does not conform to Shape {node(c.param.node)}."
+    if kind == "QualifiedMaxCount":
+        return f"Focus node has more than {c.param} values conforming to the qualified shape"
+    return f"Focus node has fewer than {c.param} values conforming to the qualified shape"
+
+
+def _generic_path(shape: Shape) -> str:
+    if shape.path is None:
+        return ""
+    from pyshacl.rdfutil import stringify_node
+    from rdflib import Graph, URIRef
+
+    if shape.path_last:
+        return stringify_node(Graph(), URIRef(shape.path_last))
+    return shape.path_text
+
+
+# --- the whole validation -------------------------------------------------------------------------
+
+
+def validate(
+    data: Sequence[ox.Triple], shapes: Iterable[ox.Triple], compiled: Compiled | None = None
+) -> tuple[ValidationReport, list[str]]:
+    """Validate the data (ontology included) against the shapes on an Oxigraph store in memory;
+    shapes the compiler does not handle run in pyshacl. Returns the report and one line per
+    shape left to pyshacl (which shape, why)."""
+    from kg.pipeline.validate import _sorted
+    from kg.store import OxigraphStore
+
+    shapes = list(shapes)
+    compiled = compiled or compile_shapes(shapes)
+    store = OxigraphStore()
+    store.add(data, "urn:iodm:shacl:data")
+    try:
+        results = run(compiled, store, data)
+    except Unsupported as e:  # pragma: no cover - compile_shapes catches what it can see
+        compiled.fallback.update({s.name: str(e) for s in compiled.shapes})
+        compiled.shapes = []
+        results = []
+    if compiled.fallback:
+        results += _pyshacl(data, compiled)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationReport(conforms, _sorted(results)), compiled.describe_fallback()
+
+
+def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> list[ValidationResult]:
+    """pyshacl's results for the shapes the compiler left to it (IRI shapes: by name; blank
+    node shapes: all shapes without IRIs, whose results are then kept by shape)."""
+    import pyshacl
+
+    from kg.core.namespaces import expand
+    from kg.core.terms import rdflib_graph
+    from kg.pipeline.validate import _report, quiet_ill_typed_literals
+
+    quiet_ill_typed_literals()
+    names = [expand(n) for n in compiled.fallback if not n.startswith("_:") and ":" in n]
+    if len(names) != len(compiled.fallback):  # a blank node shape: run every shape, keep its own
+        names = []
+    conforms, graph, _ = pyshacl.validate(
+        rdflib_graph(data),
+        shacl_graph=rdflib_graph(compiled.shapes_triples),
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+        use_shapes=names or None,
+    )
+    report = _report(bool(conforms), graph)
+    return [r for r in report.results if r.shape in compiled.fallback]
