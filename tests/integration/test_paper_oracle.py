@@ -232,6 +232,20 @@ ADDED += [
     )
 ]
 
+ADDED += [
+    (IODM + "DecisionFactors", passage, words)
+    for passage, words in (
+        ("case-selection-scope-conditions", "under the following scope conditions"),
+        ("conclusion-generalization", "we believe that our findings apply more widely"),
+        ("conclusion-future-research", "interactions between individual, departmental, and"),
+        ("conclusion-future-research", "such as rhetorical criticisms of the IO itself"),
+        ("conclusion-future-research", "by exploiting or abusing the local population"),
+        ("conclusion-policy-levers", "an opportunity to downsize or enlarge departments"),
+        ("conclusion-policy-levers", "the development of job profiles for different peacekeeping"),
+        ("conclusion-policy-levers", "redraw horizontal and vertical relations between different"),
+    )
+]
+
 SPECTRUM_SCHEME = IODM + "ConciliationConfrontationSpectrum"
 SCHEME_PASSAGES = [
     ("spectrum-host-state-reliance", "grant visas, custom clearances, and flight authorizations"),
