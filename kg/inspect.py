@@ -45,11 +45,16 @@ def stats(store: Store) -> Stats:
     )
 
 
-@dataclass
-class Provenance:
-    """How many claims of the curated graph carry a source, overall and per class."""
+CURATED, YOURS = "the curated graph", "your data"
+SOURCE_LINKS = "(dcterms:source or prov:wasDerivedFrom)"
 
-    per_class: list[tuple[str, int, int]]  # class IRI, claims, claims with a source
+
+@dataclass
+class Claims:
+    """The claims of one part of a build (the curated graph, or the user's files) and how many
+    carry a source."""
+
+    graphs: int
     claims: int
     sourced: int
     unsourced: list[str]  # claim IRIs
@@ -58,38 +63,97 @@ class Provenance:
     def share(self) -> float:
         return 100.0 * self.sourced / self.claims if self.claims else 100.0
 
+
+@dataclass
+class Provenance:
+    """How many claims carry a source: those of the curated graph (a default build) and those of
+    the user's files and sheets, per class and per graph. A claim is a typed resource of one of
+    those graphs that is not evidence itself, nor an ontology's declaration or a dataset's
+    description (``queries/stats/claims-with-sources.rq``)."""
+
+    per_class: list[tuple[str, str, int, int]]  # part (CURATED, YOURS), class, claims, sourced
+    per_graph: list[tuple[str, str, int, int]]  # graph IRI, part, claims, sourced
+    parts: dict[str, Claims]  # CURATED and YOURS, for the parts the build holds
+
+    @property
+    def claims(self) -> int:
+        return sum(p.claims for p in self.parts.values())
+
+    @property
+    def sourced(self) -> int:
+        return sum(p.sourced for p in self.parts.values())
+
+    @property
+    def unsourced(self) -> list[str]:
+        return [c for p in self.parts.values() for c in p.unsourced]
+
+    @property
+    def share(self) -> float:
+        return 100.0 * self.sourced / self.claims if self.claims else 100.0
+
     def render(self) -> str:
-        rows = [
-            [shorten(c), f"{n:,}", f"{k:,}", f"{100.0 * k / n:.1f}%"] for c, n, k in self.per_class
+        if not self.parts:
+            return (
+                "This build holds no claims to count: neither the curated graph (a --core-only "
+                "build leaves it out) nor typed resources in files or sheets of yours.\n"
+            )
+        out = [
+            render_table(
+                ["data", "class", "claims", "with a source", "share"],
+                [[part, shorten(c), *_counts(n, k)] for part, c, n, k in self.per_class],
+            ),
+            render_table(
+                ["graph", "data", "claims", "with a source", "share"],
+                [[shorten(g), part, *_counts(n, k)] for g, part, n, k in self.per_graph],
+            ),
         ]
-        out = [render_table(["class", "claims", "with a source", "share"], rows)]
-        out.append(
-            f"{self.share:.1f}% of {self.claims:,} claims in the curated graph carry a source "
-            "(dcterms:source or prov:wasDerivedFrom)."
-        )
-        if self.unsourced:
-            out.append("Without a source:")
-            out += [f"  {shorten(c)}" for c in self.unsourced]
+        for part, counts in self.parts.items():
+            graphs = f" ({counts.graphs} graphs)" if part == YOURS and counts.graphs > 1 else ""
+            out.append(
+                f"{counts.share:.1f}% of {counts.claims:,} claims in {part}{graphs} carry a "
+                f"source {SOURCE_LINKS}."
+            )
+        for part, counts in self.parts.items():
+            if counts.unsourced:
+                out.append(f"Without a source, in {part}:")
+                out += [f"  {shorten(c)}" for c in counts.unsourced]
         return "\n".join(out) + "\n"
 
 
+def _counts(n: int, k: int) -> list[str]:
+    return [f"{n:,}", f"{k:,}", f"{100.0 * k / n:.1f}%"]
+
+
 def provenance(store: Store) -> Provenance:
+    """Count the claims of the last build: the curated graph's and the user's, apart."""
     from kg.queries import get
 
     query = get("claims-with-sources")
-    per_class: dict[str, list[int]] = {}
-    claims: dict[str, bool] = {}
+    per_class: dict[tuple[str, str], dict[str, bool]] = {}
+    per_graph: dict[tuple[str, str], dict[str, bool]] = {}
+    per_part: dict[str, dict[str, bool]] = {}
+    graphs: dict[str, set[str]] = {}
     for row in store.select(query.text, query.bindings()):
-        ok = row["sourced"]
-        counts = per_class.setdefault(row["class"], [0, 0])
-        counts[0] += 1
-        counts[1] += ok
-        claims[row["claim"]] = ok
+        part = CURATED if row["role"] == "data" else YOURS
+        claim, ok = row["claim"], bool(row["sourced"])
+        per_class.setdefault((part, row["class"]), {})[claim] = ok
+        per_graph.setdefault((row["graph"], part), {})[claim] = ok
+        per_part.setdefault(part, {})[claim] = ok
+        graphs.setdefault(part, set()).add(row["graph"])
+    parts = {
+        part: Claims(
+            len(graphs[part]),
+            len(claims),
+            sum(claims.values()),
+            sorted(c for c, ok in claims.items() if not ok),
+        )
+        for part in (CURATED, YOURS)
+        if (claims := per_part.get(part))
+    }
     return Provenance(
-        [(c, n, k) for c, (n, k) in sorted(per_class.items())],
-        len(claims),
-        sum(claims.values()),
-        sorted(c for c, ok in claims.items() if not ok),
+        [(p, c, len(v), sum(v.values())) for (p, c), v in sorted(per_class.items())],
+        [(g, p, len(v), sum(v.values())) for (g, p), v in sorted(per_graph.items())],
+        parts,
     )
 
 

@@ -282,6 +282,14 @@ def _natural(path: Path) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.as_posix())]
 
 
+def checks(curated: bool = True) -> list[NamedQuery]:
+    """The quality checks (``queries/checks``) that apply to a build: those scoped to the
+    curated graph (``#+ scope: curated``) only when it includes the curated graph."""
+    return [
+        q for q in library().values() if q.group == "checks" and (curated or q.scope != "curated")
+    ]
+
+
 def get(query_id: str) -> NamedQuery:
     queries = library()
     if query_id in queries:

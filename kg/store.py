@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 
 from kg.core.errors import QueryError, StoreError, UsageError
+from kg.core.namespaces import BUILD_GRAPH
 from kg.core.results import Boolean, Result, Solutions, Triples
 from kg.core.sparqltext import has_dataset_clause, main_group_start
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
@@ -46,11 +47,17 @@ def default_descriptor() -> str:
 
 
 def open_store(descriptor: str | None = None, *, writable: bool = False) -> Store:
-    """Open the store a descriptor names (see the module docs); the default store if None."""
+    """Open the store a descriptor names (see the module docs); the default store if None.
+
+    Opened to read (not ``writable``), an ``oxigraph:`` or ``sparql:`` store must hold a build
+    (:func:`require_build`): a mistyped path is an error, not an empty store. A ``memory:``
+    store is new and empty in each process, for the caller to fill.
+    """
     descriptor = descriptor or default_descriptor()
     kind, _, rest = descriptor.partition(":")
     if kind == "oxigraph" and rest:
-        return OxigraphStore(Path(rest).expanduser(), writable=writable)
+        store = OxigraphStore(Path(rest).expanduser(), writable=writable)
+        return store if writable else require_build(store)
     if kind == "memory" and not rest:
         return MemoryStore()
     if kind == "sparql" and rest:
@@ -62,11 +69,38 @@ def open_store(descriptor: str | None = None, *, writable: bool = False) -> Stor
                     f"sparql: needs http(s) URLs, got {url!r}",
                     "use sparql:QUERY_URL[,UPDATE_URL], e.g. sparql:http://127.0.0.1:7878/query",
                 )
-        return SparqlStore(query_url, update_url or None)
+        remote = SparqlStore(query_url, update_url or None)
+        return remote if writable else require_build(remote)
     raise UsageError(
         f"unknown store descriptor {descriptor!r}",
         "use oxigraph:PATH, memory: or sparql:QUERY_URL[,UPDATE_URL]",
     )
+
+
+def require_build(store: Store) -> Store:
+    """``store`` if it holds a built knowledge graph (the build graph that ``iodm build``
+    writes); else, closed, a StoreError saying so and what to do."""
+    what = f"{store.descriptor} holds no built knowledge graph"
+    if isinstance(store, OxigraphStore) and store.path and not store.path.exists():
+        raise StoreError(
+            f"{what}: there is no store at {store.path}",
+            "check the path (--store, or $IODM_STORE), or run `iodm build` first",
+        )
+    try:
+        built = store.ask(f"ASK {{ GRAPH <{BUILD_GRAPH}> {{ ?s ?p ?o }} }}")
+    except BaseException:
+        store.close()
+        raise
+    if built:
+        return store
+    store.close()
+    if isinstance(store, SparqlStore):
+        hint = f"load one into it: `iodm push {store.descriptor}`"
+    elif isinstance(store, MemoryStore):
+        hint = "a memory: store lives in one process: build into oxigraph:PATH, or use `iodm run`"
+    else:
+        hint = "run `iodm build` first"
+    raise StoreError(what, hint)
 
 
 class Store(ABC):

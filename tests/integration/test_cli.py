@@ -221,4 +221,59 @@ def test_provenance_share_is_reported_and_complete(store: str, capsys) -> None: 
     assert code == EXIT_OK
     summary = next(line for line in out.splitlines() if "claims in the curated graph" in line)
     assert summary.startswith("100.0% of "), out
-    assert "Without a source" not in out
+    assert "Without a source, in the curated graph" not in out
+    # the toy fixture's files are the user's data of this build, counted apart, graph by graph
+    assert " claims in your data (" in out
+    assert "Without a source, in your data:\n  <https://example.org/toy/" in out
+
+
+# --- a build of one's own (--core-only): the checks and counts that fit it ---------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+DEVBANK = sorted((ROOT / "examples" / "development-bank").glob("*.ttl"))
+LAKELAND = ROOT / "examples" / "lakeland-study" / "lakeland-coding.xlsx"
+
+
+@pytest.fixture(scope="module")
+def devbank(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The development-bank example, built without the peacekeeping module and curated data."""
+    descriptor = f"oxigraph:{tmp_path_factory.mktemp('devbank') / 'store'}"
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["--store", descriptor, "build", "-q", "--core-only", *map(str, DEVBANK)])
+    assert code == EXIT_OK, err.getvalue()
+    return descriptor
+
+
+def test_checks_of_the_curated_graph_are_skipped_on_a_core_only_build(devbank: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", devbank, "check")
+    assert code == EXIT_OK, out
+    lines = out.strip().splitlines()
+    skipped = [line.split()[1].rstrip(":") for line in lines if line.startswith("skip ")]
+    assert skipped == ["dangling-reference-violation", "source-is-not-evidence-violation"]
+    assert all("about the curated graph, which this build leaves out" in line for line in lines[:2])
+    assert not [line for line in lines if line.startswith("FAIL")]
+    passed, _, total = lines[-1].split()[:3]
+    assert passed == total and int(total) > 30
+
+
+def test_the_lakeland_workbook_built_core_only_passes_check(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    store = f"oxigraph:{tmp_path / 'store'}"
+    code, _, err = iodm(capsys, "--store", store, "build", "-q", "--core-only", LAKELAND)
+    assert code == EXIT_OK, err
+    code, out, _ = iodm(capsys, "--store", store, "check")
+    assert code == EXIT_OK and "FAIL" not in out, out
+
+
+def test_provenance_counts_the_users_claims_on_their_build(devbank: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = iodm(capsys, "--store", devbank, "stats", "--provenance")
+    assert code == EXIT_OK
+    assert "curated graph" not in out and " of 0 claims" not in out
+    summary = next(line for line in out.splitlines() if " claims in your data " in line)
+    share, _, claims = summary.split()[:3]
+    assert int(claims) >= 20 and 0 < float(share.rstrip("%")) < 100, summary
+    # what it counts, class by class and graph by graph; an official is a claim, a passage not
+    assert "your data  iodm:Official " in out and "iodm:Passage" not in out
+    unsourced = out.split("Without a source, in your data:")[1]
+    assert "<https://example.org/devbank/id/bank>" in unsourced
+    assert "owl:Class" not in out  # the extension ontology declares, it does not claim

@@ -160,10 +160,13 @@ def _agreed(store, by_graph: dict[str, str]) -> list[ox.Triple]:  # type: ignore
 
 
 def open_view(descriptor: str | None, coder: str | None):  # type: ignore[no-untyped-def]
-    """Open a store for reading: as it is, or (``coder``) one coder's view of it."""
-    from kg.store import open_store
+    """Open a built store for reading: as it is, or (``coder``) one coder's view of it. A store
+    that does not exist or holds no build (a new ``memory:`` one too) is a StoreError."""
+    from kg.store import MemoryStore, open_store, require_build
 
     store = open_store(descriptor)
+    if isinstance(store, MemoryStore):  # open_store leaves a new one for its caller to fill
+        require_build(store)
     if not coder:
         return store
     with store:

@@ -1,0 +1,107 @@
+"""A store that does not exist or holds no build is an error with a hint, for every command that
+reads one: never an empty store made on the way and empty tables with exit 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.cli import main
+from kg.core.errors import EXIT_OK, EXIT_RUNTIME, StoreError
+from kg.store import MemoryStore, OxigraphStore, open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+DEVBANK = sorted((ROOT / "examples" / "development-bank").glob("*.ttl"))
+
+
+def reading_commands(tmp_path: Path) -> list[list[str]]:
+    """Every command that reads a store, with the arguments it needs to get that far."""
+    return [
+        ["query", "cq3-decision-factors"],
+        ["query", "--sparql", str(ROOT / "queries" / "cq" / "cq3-decision-factors.rq")],
+        ["check"],
+        ["stats"],
+        ["stats", "--provenance"],
+        ["export", "--format", "nt"],
+        ["validate"],
+        ["reason"],
+        ["serve", "--port", "1"],  # fails before it binds a port
+        ["publish", "--out", str(tmp_path / "site")],
+        ["push", "sparql:http://127.0.0.1:9/query,http://127.0.0.1:9/update"],
+        ["network", "-o", str(tmp_path / "net.graphml")],
+        ["distances"],
+        ["profile", "Anyone"],
+        ["whatif", "--rotate", "2"],
+        ["evidence"],
+        ["figure", "spectrum", "-o", str(tmp_path / "spectrum.png")],
+        ["agreement"],
+    ]
+
+
+def iodm(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_reading_command_refuses_a_store_that_is_not_there(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "mistyped" / "path"
+    for command in reading_commands(tmp_path):
+        code, out, err = iodm(capsys, "--store", f"oxigraph:{missing}", *command)
+        assert code == EXIT_RUNTIME, (command, err)
+        assert err.startswith(
+            f"iodm: error: oxigraph:{missing} holds no built knowledge graph: "
+            f"there is no store at {missing}\n"
+        ), (command, err)
+        assert "hint: check the path (--store, or $IODM_STORE), or run `iodm build` first" in err
+        assert not out and "Traceback" not in err, command
+        assert not missing.exists() and not missing.parent.exists(), f"{command} made a store"
+
+
+def test_every_reading_command_refuses_a_store_without_a_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    OxigraphStore(empty, writable=True).named_graphs()  # made, nothing built into it
+    assert empty.is_dir()
+    for command in reading_commands(tmp_path):
+        code, out, err = iodm(capsys, "--store", f"oxigraph:{empty}", *command)
+        assert code == EXIT_RUNTIME, (command, err)
+        assert f"iodm: error: oxigraph:{empty} holds no built knowledge graph\n" in err, command
+        assert "hint: run `iodm build` first" in err and not out, command
+
+
+def test_a_memory_store_holds_no_build_in_a_new_process(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["stats"], ["query", "cq3-decision-factors"], ["check"]):
+        code, out, err = iodm(capsys, "--store", "memory:", *command)
+        assert code == EXIT_RUNTIME and not out
+        assert "memory: holds no built knowledge graph" in err
+        assert "build into oxigraph:PATH, or use `iodm run`" in err
+
+
+def test_build_makes_the_store_that_reading_commands_then_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = f"oxigraph:{tmp_path / 'new' / 'store'}"
+    code, _, err = iodm(capsys, "--store", store, "build", "-q", "--core-only", *map(str, DEVBANK))
+    assert code == EXIT_OK, err
+    code, out, _ = iodm(capsys, "--store", store, "stats")
+    assert code == EXIT_OK and "graph:build" in out
+
+
+def test_open_store_to_read_needs_a_build_but_to_write_makes_one(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    with pytest.raises(StoreError, match="no store at") as e:
+        open_store(f"oxigraph:{path}")
+    assert e.value.hint and "iodm build" in e.value.hint and not path.exists()
+    with open_store(f"oxigraph:{path}", writable=True) as store:
+        assert store.named_graphs() == []
+    assert path.is_dir()
+    with pytest.raises(StoreError, match="holds no built knowledge graph") as e:
+        open_store(f"oxigraph:{path}")
+    assert e.value.message.endswith("graph") and e.value.hint == "run `iodm build` first"
+    # the Python API's in-memory store is new and empty, for its caller to fill
+    assert isinstance(open_store("memory:"), MemoryStore)
