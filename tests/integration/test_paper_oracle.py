@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.analysis.rules import derive
+from kg.analysis.profile import CONCILIATION, CONFRONTATION, Profiler
+from kg.analysis.rules import Derivation, derive
 from kg.queries import get
 from kg.store import Store
 
@@ -98,9 +99,15 @@ README = Path(__file__).resolve().parents[2] / "kg" / "data" / "README.md"
 
 
 @pytest.fixture(scope="module")
-def derived(curated: Store) -> Store:
-    """The curated graph with what the rules (queries/rules) derive from it, at any date."""
-    return derive(curated).store
+def derivation(curated: Store) -> Derivation:
+    """What the rules (queries/rules) derive from the curated graph, at any date."""
+    return derive(curated)
+
+
+@pytest.fixture(scope="module")
+def derived(derivation: Derivation) -> Store:
+    """The curated graph with the derived observations added."""
+    return derivation.store
 
 
 def _reached(store: Store, subject: str, base: str) -> bool:
@@ -514,3 +521,25 @@ def test_words_a_resource_quotes_from_the_paper_are_in_a_passage_it_cites(curate
                     missing.append((r["s"].rsplit("/", 2)[-2:], piece[:70]))
     assert checked > 300
     assert not missing
+
+
+@pytest.mark.parametrize(
+    ("subject", "pole"),
+    [
+        # 'may create predispositions towards conciliatory responses' (footnote 41)
+        ("post/world-bank-country-director", CONCILIATION),
+        # 'senior mission officials feel the need to be cautious with host country authorities'
+        ("post/senior-mission-officials", CONCILIATION),
+        # 'another resource that allows them to be forthcoming in their criticism'
+        ("post/field-office-officials", CONFRONTATION),
+        # the human rights section of MINUSTAH: 'The OHCHR connection equips human rights sections'
+        ("unit/minustah-human-rights-section", CONFRONTATION),
+    ],
+)
+def test_profiles_of_the_added_groups_agree_with_the_paper(
+    curated: Store, derivation: Derivation, subject: str, pole: str
+) -> None:
+    profile = Profiler(derivation, curated).profile(ID + subject)
+    assert profile.lines
+    assert profile.lean == pole
+    assert not profile.factors_toward(CONFRONTATION if pole == CONCILIATION else CONCILIATION)
