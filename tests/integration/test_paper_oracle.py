@@ -543,3 +543,15 @@ def test_profiles_of_the_added_groups_agree_with_the_paper(
     assert profile.lines
     assert profile.lean == pole
     assert not profile.factors_toward(CONFRONTATION if pole == CONCILIATION else CONCILIATION)
+
+
+def test_the_readme_lists_every_reading_with_its_reason(curated: Store) -> None:
+    text = README.read_text(encoding="utf-8")
+    query = re.search(r"<<'END'\n(.*?)^END$", text, re.S | re.M)
+    count = re.search(r"the reason it gives \((\d+) at this\s+commit\)", text)
+    assert query and count
+    found = rows(curated.select(query.group(1)))
+    assert len(found) == int(count.group(1))
+    assert all(r["why"].strip() for r in found)
+    listed = {r["resource"].rsplit("/", 1)[1] for r in found}
+    assert {"unoci-outspoken-2010", "doss-unoci-deputy-head", "rule-of-law-composition"} <= listed
