@@ -114,12 +114,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.set_defaults(func=cmd_stats)
 
-    c = sub.add_parser("export", help="write the store as RDF or GraphML")
+    c = sub.add_parser(
+        "export",
+        help="write the store as RDF or GraphML, or as tidy CSV tables with a codebook",
+    )
     c.add_argument(
-        "--format", choices=("ttl", "nt", "jsonld", "nq", "trig", "graphml"), default="ttl"
+        "--format",
+        choices=("ttl", "nt", "jsonld", "nq", "trig", "graphml"),
+        help="ttl (the default), nt, jsonld (compacted with the IODM context), nq, trig, graphml",
     )
     c.add_argument("--graph", metavar="IRI", help="only this named graph")
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
+    c.add_argument(
+        "--tables",
+        type=Path,
+        metavar="DIR",
+        help="instead: one CSV per kind of thing, a codebook and a Frictionless datapackage.json "
+        "in DIR (what `iodm serve` publishes: no anonymous interviewee's identity)",
+    )
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress lines (--tables)")
     c.set_defaults(func=cmd_export)
 
     from kg.publish.commands import add_parsers
@@ -406,16 +419,38 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.tables is not None:
+        return _export_tables(args)
     from kg.core.files import atomic_open
     from kg.inspect import export
 
+    fmt = args.format or "ttl"
     with _open(args) as store:
         if args.output:
             with atomic_open(args.output) as out:
-                n = export(store, args.format, out, args.graph)
+                n = export(store, fmt, out, args.graph)
             print(f"wrote {n:,} statements to {args.output}", file=sys.stderr)
         else:
-            export(store, args.format, sys.stdout, args.graph)
+            export(store, fmt, sys.stdout, args.graph)
+    return EXIT_OK
+
+
+def _export_tables(args: argparse.Namespace) -> int:
+    given = [
+        o for o, v in (("--format", args.format), ("-o", args.output), ("--graph", args.graph)) if v
+    ]
+    if given:
+        raise UsageError(
+            f"--tables writes a folder of CSV tables: it takes no {', '.join(given)}",
+            "export the tables with --tables DIR alone, or RDF with --format and -o",
+        )
+    if args.tables.exists() and not args.tables.is_dir():
+        raise UsageError(f"--tables {args.tables}: a file, not a folder", "give a folder")
+    from kg.pipeline.load import Progress
+    from kg.tables import write_tables
+
+    with _open(args) as store:
+        write_tables(store, args.tables, progress=Progress(quiet=args.quiet))
     return EXIT_OK
 
 

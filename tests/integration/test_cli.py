@@ -277,3 +277,58 @@ def test_provenance_counts_the_users_claims_on_their_build(devbank: str, capsys)
     unsourced = out.split("Without a source, in your data:")[1]
     assert "<https://example.org/devbank/id/bank>" in unsourced
     assert "owl:Class" not in out  # the extension ontology declares, it does not claim
+
+
+# --- tidy tables ---------------------------------------------------------------------------------
+
+
+def test_export_tables_writes_the_tables_codebook_and_data_package(
+    devbank: str, tmp_path: Path, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    out_dir = tmp_path / "tables"
+    code, out, err = iodm(capsys, "--store", devbank, "export", "--tables", out_dir)
+    assert code == EXIT_OK, err
+    assert not out  # progress goes to standard error, nothing to standard output
+    package = json.loads((out_dir / "datapackage.json").read_text(encoding="utf-8"))
+    paths = {r["path"] for r in package["resources"]}
+    assert {"officials.csv", "posts.csv", "holdings.csv"} <= paths
+    assert all((out_dir / p).is_file() for p in paths)
+    assert (out_dir / "codebook.md").is_file() and (out_dir / "codebook.csv").is_file()
+    assert str(out_dir / "officials.csv") in err
+    code, _, err = iodm(capsys, "--store", devbank, "export", "-q", "--tables", tmp_path / "q")
+    assert code == EXIT_OK and not err
+
+
+def test_export_tables_is_wired_to_write_tables(  # type: ignore[no-untyped-def]
+    devbank: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.tables
+    from kg.pipeline.load import Progress
+
+    calls = []
+
+    def write_tables(store, out_dir, progress=None):  # type: ignore[no-untyped-def]
+        calls.append((store.descriptor, out_dir, progress))
+        return []
+
+    monkeypatch.setattr(kg.tables, "write_tables", write_tables)
+    assert iodm(capsys, "--store", devbank, "export", "--tables", tmp_path / "t", "-q")[0] == 0
+    ((descriptor, out_dir, progress),) = calls
+    assert descriptor == devbank and out_dir == tmp_path / "t"
+    assert isinstance(progress, Progress) and progress.quiet
+
+
+@pytest.mark.parametrize(
+    "extra", [["--format", "nt"], ["-o", "kg.ttl"], ["--graph", "https://example.org/g"]]
+)
+def test_export_tables_takes_no_rdf_options(
+    devbank: str, tmp_path: Path, extra: list[str], capsys
+) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = iodm(capsys, "--store", devbank, "export", "--tables", tmp_path / "t", *extra)
+    assert code == EXIT_USAGE and not out
+    assert f"--tables writes a folder of CSV tables: it takes no {extra[0]}" in err
+    assert not (tmp_path / "t").exists()
+    target = tmp_path / "file"
+    target.write_text("", encoding="utf-8")
+    code, _, err = iodm(capsys, "--store", devbank, "export", "--tables", target)
+    assert code == EXIT_USAGE and "a file, not a folder" in err
