@@ -23,8 +23,11 @@ def add_parsers(sub: Any) -> None:
         "serve",
         help="serve the knowledge graph: linked data, HTML pages and a SPARQL 1.1 endpoint",
         description=(
-            "Serve every IRI of the project (https://w3id.org/iodm…) with content negotiation, "
-            "HTML pages, and a SPARQL 1.1 Protocol endpoint at /sparql. Read-only unless "
+            "Serve every IRI of the project (https://w3id.org/iodm…), and every IRI under the "
+            "namespaces your dataset description declares (void:uriSpace, e.g. "
+            "https://example.org/study/id/x at /example.org/study/id/x), with content "
+            "negotiation, HTML pages, and a SPARQL 1.1 Protocol endpoint at /sparql. "
+            "Read-only unless "
             f"--update-token (or ${TOKEN_ENV}) is given. Anonymous interviewees are withheld "
             "from everything served."
         ),

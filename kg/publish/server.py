@@ -20,6 +20,7 @@ def serve(
     import uvicorn
 
     from kg.publish.app import ServerConfig, create_app
+    from kg.publish.iris import site_form
 
     if update_token is not None and len(update_token) < 16:
         raise UsageError("the update token is too short", "use at least 16 random characters")
@@ -43,6 +44,8 @@ def serve(
         f"{len(published.graphs)} graphs, {published.withheld} statements withheld for privacy)",
         file=sys.stderr,
     )
+    for ns in published.dataset.namespaces:
+        print(f"  {ns}… at http://{host}:{port}/{site_form(ns)}…", file=sys.stderr)
     if not published.graphs:
         fill = (
             f"`iodm push {store.descriptor}` loads the built graph into it"
