@@ -126,6 +126,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--graph", metavar="IRI", help="only this named graph")
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
     c.add_argument(
+        "--link-context",
+        action="store_true",
+        help="jsonld: refer to the published context (https://w3id.org/iodm/context.jsonld) "
+        "instead of embedding it",
+    )
+    c.add_argument(
         "--tables",
         type=Path,
         metavar="DIR",
@@ -425,13 +431,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kg.inspect import export
 
     fmt = args.format or "ttl"
+    if args.link_context and fmt != "jsonld":
+        raise UsageError("--link-context applies to --format jsonld")
+    link = args.link_context
     with _open(args) as store:
         if args.output:
             with atomic_open(args.output) as out:
-                n = export(store, fmt, out, args.graph)
+                n = export(store, fmt, out, args.graph, link_context=link)
             print(f"wrote {n:,} statements to {args.output}", file=sys.stderr)
         else:
-            export(store, fmt, sys.stdout, args.graph)
+            export(store, fmt, sys.stdout, args.graph, link_context=link)
     return EXIT_OK
 
 

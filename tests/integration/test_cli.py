@@ -332,3 +332,37 @@ def test_export_tables_takes_no_rdf_options(
     target.write_text("", encoding="utf-8")
     code, _, err = iodm(capsys, "--store", devbank, "export", "--tables", target)
     assert code == EXIT_USAGE and "a file, not a folder" in err
+
+
+# --- JSON-LD with IODM's context -----------------------------------------------------------------
+
+
+def test_export_jsonld_is_compacted_with_iodm_context(devbank: str, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "kg.jsonld"
+    code, _, err = iodm(capsys, "--store", devbank, "export", "--format", "jsonld", "-o", target)
+    assert code == EXIT_OK, err
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["@context"]["iodm"] == "https://w3id.org/iodm#"  # embedded: reads offline
+    holdings = [n for n in document["@graph"] if "PostHolding" in n.get("@type", [])]
+    assert holdings and all(isinstance(h["heldPost"], str) for h in holdings), holdings[:1]
+    code, out, _ = iodm(
+        capsys, "--store", devbank, "export", "--format", "jsonld", "--link-context"
+    )
+    assert code == EXIT_OK
+    linked = json.loads(out)
+    assert linked["@context"] == "https://w3id.org/iodm/context.jsonld"
+    assert linked["@graph"] == document["@graph"]
+    code, _, err = iodm(capsys, "--store", devbank, "export", "--link-context")
+    assert code == EXIT_USAGE and "--link-context applies to --format jsonld" in err
+
+
+def test_export_nquads_keeps_the_graph_names_of_the_build(devbank: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    from kg.store import open_store
+
+    code, out, _ = iodm(capsys, "--store", devbank, "export", "--format", "nq")
+    assert code == EXIT_OK
+    quads = list(ox.parse(out.encode(), format=ox.RdfFormat.N_QUADS))
+    exported = {q.graph_name.value for q in quads}  # type: ignore[union-attr]
+    with open_store(devbank) as store:
+        assert exported == set(store.named_graphs())
+    assert not any(g.startswith("file:") for g in exported)
