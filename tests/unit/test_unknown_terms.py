@@ -152,6 +152,7 @@ def test_iodm_check_finds_a_misspelt_term_in_a_stored_graph(
     import pyoxigraph as ox
 
     from kg.pipeline.build import build
+    from kg.pipeline.load import USER_GRAPHS
     from kg.store import OxigraphStore
 
     mine = tmp_path / "mine.ttl"
@@ -161,7 +162,7 @@ def test_iodm_check_finds_a_misspelt_term_in_a_stored_graph(
     post = ox.NamedNode("https://example.org/study/p")
     store.add(
         [ox.Triple(post, ox.NamedNode("https://w3id.org/iodm#isPublc"), ox.Literal("x"))],
-        mine.as_uri(),
+        USER_GRAPHS + "mine.ttl",
     )
     store.close()
     code = main(["--store", f"oxigraph:{tmp_path / 'store'}", "check"])

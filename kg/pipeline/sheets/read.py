@@ -260,6 +260,13 @@ def _description(settings: _Settings, path: Path) -> Source:
         triples.append(
             ox.Triple(d, ox.NamedNode(DCTERMS + "license"), ox.NamedNode(values["license"]))
         )
+    if values.get("citation"):
+        citation = ox.Literal(values["citation"])
+        triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + "bibliographicCitation"), citation))
+    for covered in (c.strip() for c in values.get("covers", "").split(";")):
+        if covered:
+            iri = covered if _is_iri(covered) else f"{ns}id/{covered}"
+            triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + "subject"), ox.NamedNode(iri)))
     source = Source(path, graph, "extra", triples, locations={d.value: settings.where})
     where = (
         f"{path.name} › dataset" if path.suffix.lower() == ".xlsx" else f"{path.name}/dataset.csv"

@@ -28,6 +28,13 @@ DATASET_KEYS = (
     ("description", False, "what the dataset covers"),
     ("creator", False, "who made it (names; separate several with ';')"),
     ("license", False, "the licence's IRI, e.g. https://creativecommons.org/licenses/by/4.0/"),
+    ("citation", False, "how to cite the dataset"),
+    (
+        "covers",
+        False,
+        "the organizations the dataset covers: ids of rows of the organizations "
+        "sheet (or IRIs), separated with ';'",
+    ),
     ("coder", False, "the default coder of coded rows whose coder cell is empty"),
 )
 SPECIAL_SHEETS = ("README", "dataset", "lists")
