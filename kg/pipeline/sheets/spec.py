@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import pyoxigraph as ox
@@ -96,7 +96,11 @@ class SheetSpec:
     columns: tuple[Column, ...] = field(default=())
 
     def column(self, header: str) -> Column | None:
-        return next((c for c in self.columns if c.header == header), None)
+        return self._by_header.get(header)
+
+    @cached_property
+    def _by_header(self) -> dict[str, Column]:
+        return {c.header: c for c in self.columns}
 
     @property
     def default_type(self) -> str:
