@@ -31,8 +31,8 @@ user strings.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,7 @@ class Shape:
     path: str | None = None  # a SPARQL property path, None for a node shape
     path_text: str = ""  # the result path as validate._report writes it
     path_last: str | None = None  # the predicate of a plain IRI path
+    path_node: Any = None
     severity: str = "Violation"
     messages: list[str] = field(default_factory=list)
     deactivated: bool = False
@@ -130,6 +131,8 @@ class Compiled:
     shapes_triples: list[ox.Triple]
     #: datatypes whose literals rdflib may find ill-typed (checked in Python on distinct values)
     checked_datatypes: set[str] = field(default_factory=set)
+    #: the shapes graph in rdflib, made when a message of pyshacl's own needs it
+    rdflib_shapes: Any = None
 
     def describe_fallback(self) -> list[str]:
         """One line per shape left to pyshacl: which shape and why."""
@@ -199,6 +202,9 @@ def compile_shapes(shapes_triples: Iterable[ox.Triple]) -> Compiled:
         except Unsupported as e:
             fallback[_shape_text(node)] = str(e)
             continue
+        except RecursionError:
+            fallback[_shape_text(node)] = "shapes that refer to each other in a cycle"
+            continue
         shapes.append(shape)
     return Compiled(shapes, fallback, triples, checked)
 
@@ -206,7 +212,7 @@ def compile_shapes(shapes_triples: Iterable[ox.Triple]) -> Compiled:
 def _check(shape: Shape) -> None:
     """Generate every query expression once, so that what the runner cannot do shows now."""
     ctx, names = _Context({}), _Names()
-    for s in (shape, *shape.properties):
+    for s in _tree(shape):
         for c in s.constraints:
             if c.component in ("MinCount", "MaxCount", "Pattern", "LessThan", "LessThanOrEquals"):
                 continue
@@ -251,6 +257,15 @@ def _read_shape(g: _Graph, node: Any, cache: dict[Any, Shape], checked: set[str]
         shape.targets.append(("targetClass", node))
     path = g.one(node, SH + "path")
     if path is not None:
+        shape.path_node = path
+        steps = g.objects(path, SH + "inversePath") or (
+            g.items(path) if g.objects(path, RDF + "first") else []
+        )
+        if any(not isinstance(x, ox.NamedNode) for x in steps):
+            raise Unsupported(
+                "an inverse or sequence path with a complex step (pyshacl writes it with blank "
+                "nodes of its own in the result path)"
+            )
         shape.path = _path(g, path)
         shape.path_text = _path_text(g, path)
         shape.path_last = path.value if isinstance(path, ox.NamedNode) else None
@@ -301,8 +316,8 @@ def _read_shape(g: _Graph, node: Any, cache: dict[Any, Shape], checked: set[str]
     for or_list in g.objects(node, SH + "or"):
         members = tuple(_read_shape(g, m, cache, checked) for m in g.items(or_list))
         add(Constraint("Or", members))
-    for other in g.objects(node, SH + "node"):
-        add(Constraint("Node", _read_shape(g, other, cache, checked)))
+    if g.objects(node, SH + "node"):  # pyshacl reports the nested shape's results as well
+        raise Unsupported("sh:node is not compiled (pyshacl adds the nested results as details)")
     qualified = g.objects(node, SH + "qualifiedValueShape")
     if qualified:
         if shape.path is None or len(qualified) > 1:
@@ -315,7 +330,21 @@ def _read_shape(g: _Graph, node: Any, cache: dict[Any, Shape], checked: set[str]
             n = g.one(node, SH + name)
             if n is not None:
                 add(Constraint(name[0].upper() + name[1:], int(n.value), inner))
+    if not shape.messages:
+        _generic_messages_known(shape)
     return shape
+
+
+def _generic_messages_known(shape: Shape) -> None:
+    """Without sh:message, pyshacl writes its own; some of them the runner cannot reproduce
+    (they list shapes or sets in an order of pyshacl's own)."""
+    count = Counter(c.component for c in shape.constraints)
+    for component in ("Or", "In", "QualifiedMinCount", "QualifiedMaxCount"):
+        if count[component]:
+            raise Unsupported(f"sh:{component[0].lower()}{component[1:]} without sh:message")
+    for component, n in count.items():
+        if n > 1:
+            raise Unsupported(f"several {component} constraints without sh:message")
 
 
 def _path(g: _Graph, node: Any) -> str:
@@ -323,10 +352,12 @@ def _path(g: _Graph, node: Any) -> str:
         return str(node)
     if isinstance(node, ox.Literal):
         raise Unsupported("a literal as sh:path")
-    for name, op in (("inversePath", "^"),):
-        inner = g.one(node, SH + name)
-        if inner is not None:
-            return f"{op}({_path(g, inner)})"
+    kinds = [p for p in g.out.get(node, {}) if p.startswith(SH) or p == RDF + "first"]
+    if len(kinds) != 1:
+        raise Unsupported("a path node that is not exactly one kind of path")
+    inner = g.one(node, SH + "inversePath")
+    if inner is not None:
+        return f"^({_path(g, inner)})"
     for name, op in (("zeroOrMorePath", "*"), ("oneOrMorePath", "+"), ("zeroOrOnePath", "?")):
         inner = g.one(node, SH + name)
         if inner is not None:
@@ -346,11 +377,18 @@ def _path_text(g: _Graph, node: Any) -> str:
         return shorten(node.value)
     inverse = g.objects(node, SH + "inversePath")
     if inverse:
-        return "^" + (shorten(inverse[0].value) if isinstance(inverse[0], ox.NamedNode) else "")
-    try:
-        return "/".join(shorten(x.value) for x in g.items(node))
-    except Unsupported:
-        return str(node.value)
+        return "^" + shorten(inverse[0].value)
+    items, seen = [], {node}  # as rdflib's Collection reads a list, or what is not one
+    while node is not None:
+        first = g.objects(node, RDF + "first")
+        if first:
+            items.append(shorten(first[0].value))
+        rest = g.objects(node, RDF + "rest")
+        node = rest[0] if rest else None
+        if node in seen:
+            return str(next(iter(seen)).value)
+        seen.add(node)
+    return "/".join(items)
 
 
 def _shape_text(node: Any) -> str:
@@ -366,6 +404,8 @@ class _Names:
 
     def __call__(self, stem: str = "v") -> str:
         self.n += 1
+        if self.n > 5000:
+            raise Unsupported("shapes that refer to each other in a cycle (sh:node, sh:or)")
         return f"?{stem}{self.n}"
 
 
@@ -432,7 +472,18 @@ def _range_ok(v: str, c: Constraint) -> str:
     bound: ox.Literal = c.param
     if bound.datatype.value in _NUMERIC:
         return f"isNumeric({v}) && {v} {op} {bound}"
-    return f"isLiteral({v}) && datatype({v}) = <{bound.datatype.value}> && {v} {op} {bound}"
+    same = f"isLiteral({v}) && datatype({v}) = <{bound.datatype.value}>"
+    if bound.datatype.value in _TEMPORAL:  # pyshacl cannot compare with and without timezone
+        zoned = "true" if _has_timezone(bound) else "false"
+        same += f' && (tz({v}) != "") = {zoned}'
+    return f"{same} && {v} {op} {bound}"
+
+
+_TEMPORAL = {XSD + t for t in ("dateTime", "date", "time")}
+
+
+def _has_timezone(term: ox.Literal) -> bool:
+    return bool(re.search(r"(Z|[+-]\d\d:\d\d)$", term.value))
 
 
 _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float")}
@@ -440,8 +491,8 @@ _NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float")}
 
 def _shape_fails(shape: Shape, v: str, ctx: _Context, names: _Names) -> str:
     """A SPARQL expression true when node ``v`` does not conform to ``shape``."""
-    if shape.deactivated:
-        return "false"
+    if shape.deactivated or shape.severity in ("Warning", "Info"):
+        return "false"  # pyshacl, allowing warnings, counts such a shape as conforming
     parts = []
     for c in shape.constraints:
         parts.append(_constraint_fails(shape, c, v, ctx, names))
@@ -501,9 +552,16 @@ class _Raw:
 class _Originals:
     """The data triples as written, by predicate (for what the store does not keep)."""
 
-    def __init__(self, data: Sequence[ox.Triple] | None) -> None:
+    def __init__(self, data: Sequence[ox.Triple] | None, compiled: Compiled) -> None:
         self.data = data
         self.index: dict[str, dict[Any, list[Any]]] = {}
+        #: literal target nodes, by the form the store gives them
+        self.targets = {
+            _canonical(t): t
+            for shape in compiled.shapes
+            for _, t in shape.targets
+            if isinstance(t, ox.Literal)
+        }
 
     def objects(self, predicate: str) -> dict[Any, list[Any]] | None:
         if self.data is None:
@@ -527,29 +585,67 @@ def run(
     and report literal values as written; without it shapes needing them must fall back (see
     :func:`lossy_shapes`).
     """
-    originals = _Originals(data)
+    originals = _Originals(data, compiled)
     ctx = _Context(_ill_typed(compiled, store))
     raws: list[_Raw] = []
     for shape in compiled.shapes:
-        if shape.deactivated:
-            continue
-        focus = _focus(shape)
-        raws.extend(_run_shape(shape, focus, store, ctx, originals))
-        for prop in shape.properties:
-            if not prop.deactivated:
-                raws.extend(_run_shape(prop, focus, store, ctx, originals))
-    return [_result(r, originals) for r in raws]
+        raws.extend(_evaluate(shape, _focus(shape), "", store, ctx, originals, 0))
+    return [_result(r, originals, compiled) for r in raws]
+
+
+def _evaluate(
+    shape: Shape,
+    focus: str,
+    chain: str,
+    store: OxigraphStore,
+    ctx: _Context,
+    originals: _Originals,
+    depth: int,
+) -> Iterator[_Raw]:
+    """A shape's results, then those of its property shapes: their focus nodes are its own
+    (a node shape) or its value nodes (a property shape), as pyshacl evaluates them — once per
+    chain of parent focus nodes that reaches them (``chain``: the variables of the parents)."""
+    if shape.deactivated:
+        return
+    if depth > _MAX_DEPTH:
+        raise Unsupported("property shapes nested too deep (recursive?)")
+    yield from _run_shape(shape, focus, chain, store, ctx, originals)
+    if not shape.properties:
+        return
+    if shape.path is not None:
+        parent = f"?parent{depth}"
+        inner = re.sub(r"\?this\b", parent, focus)
+        chain = f"{chain} {parent}".strip()
+        focus = (
+            f"{{ SELECT DISTINCT {chain} ?this WHERE {{ {inner} {parent} {shape.path} ?this }} }}"
+        )
+    for prop in shape.properties:
+        yield from _evaluate(prop, focus, chain, store, ctx, originals, depth + 1)
+
+
+_MAX_DEPTH = 16
 
 
 def lossy_shapes(compiled: Compiled) -> list[str]:
     """Shapes whose results need the data triples as written (a datatype the store loses)."""
     found = []
     for shape in compiled.shapes:
-        for s in (shape, *shape.properties):
-            if any(c.component == "Datatype" and c.param in LOSSY_DATATYPES for c in s.constraints):
-                found.append(shape.name)
-                break
+        if any(
+            c.component == "Datatype" and c.param in LOSSY_DATATYPES
+            for s in _tree(shape)
+            for c in s.constraints
+        ):
+            found.append(shape.name)
     return found
+
+
+def _tree(shape: Shape, depth: int = 0) -> Iterator[Shape]:
+    """A shape and its property shapes, theirs, and so on."""
+    if depth > _MAX_DEPTH:
+        raise Unsupported("property shapes nested too deep (recursive?)")
+    yield shape
+    for prop in shape.properties:
+        yield from _tree(prop, depth + 1)
 
 
 def _select(store: OxigraphStore, sparql: str) -> list[tuple[Any, ...]]:
@@ -557,11 +653,22 @@ def _select(store: OxigraphStore, sparql: str) -> list[tuple[Any, ...]]:
 
 
 def _run_shape(
-    shape: Shape, focus: str, store: OxigraphStore, ctx: _Context, originals: _Originals
+    shape: Shape,
+    focus: str,
+    chain: str,
+    store: OxigraphStore,
+    ctx: _Context,
+    originals: _Originals,
 ) -> Iterator[_Raw]:
     values = (
         f"{focus} ?this {shape.path} ?value ." if shape.path else f"{focus} BIND(?this AS ?value)"
     )
+    skip = len(chain.split())
+
+    def select(sparql: str) -> list[tuple[Any, ...]]:
+        """Rows without the parent chain (one row per chain: pyshacl's repeated results)."""
+        return [row[skip:] for row in _select(store, sparql.replace("?CHAIN", chain))]
+
     for c in shape.constraints:
         kind = c.component
         names = _Names()
@@ -572,47 +679,49 @@ def _run_shape(
             optional = f"OPTIONAL {{ ?this {shape.path} ?value }}" if kind == "MinCount" else ""
             pattern = focus + " " + optional if optional else values
             q = (
-                f"SELECT ?this WHERE {{ {pattern} }} GROUP BY ?this "
+                f"SELECT ?CHAIN ?this WHERE {{ {pattern} }} GROUP BY ?CHAIN ?this "
                 f"HAVING (COUNT(DISTINCT ?value) {test})"
             )
-            for (this,) in _select(store, q):
+            for (this,) in select(q):
                 yield _Raw(shape, kind, this, constraint=c)
         elif kind == "HasValue" and shape.path is not None:
             missing = f"FILTER NOT EXISTS {{ ?this {shape.path} {c.param} }}"
-            q = f"SELECT ?this WHERE {{ {focus} {missing} }}"
-            for (this,) in _select(store, q):
+            q = f"SELECT ?CHAIN ?this WHERE {{ {focus} {missing} }}"
+            for (this,) in select(q):
                 yield _Raw(shape, kind, this, constraint=c)
         elif kind in ("QualifiedMinCount", "QualifiedMaxCount"):
             inner: Shape = c.extra
             fails = _shape_fails(inner, "?value", ctx, names)
             test = f"< {c.param}" if kind == "QualifiedMinCount" else f"> {c.param}"
             q = (
-                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {shape.path} ?value "
-                f"FILTER(!{fails}) }} }} GROUP BY ?this HAVING (COUNT(DISTINCT ?value) {test})"
+                f"SELECT ?CHAIN ?this WHERE {{ {focus} OPTIONAL {{ ?this {shape.path} ?value "
+                f"FILTER(!{fails}) }} }} GROUP BY ?CHAIN ?this "
+                f"HAVING (COUNT(DISTINCT ?value) {test})"
             )
-            for (this,) in _select(store, q):
+            for (this,) in select(q):
                 yield _Raw(shape, kind, this, constraint=c)
         elif kind == "Datatype" and c.param in LOSSY_DATATYPES:
-            yield from _lossy_datatype(shape, c, focus, store, originals)
+            yield from _lossy_datatype(shape, c, focus, select, originals)
         elif kind == "Pattern":
-            yield from _pattern(shape, c, values, store)
+            yield from _pattern(shape, c, values, select)
         elif kind in ("LessThan", "LessThanOrEquals"):
-            yield from _less_than(shape, c, values, store)
+            yield from _less_than(shape, c, values, select)
         else:
             fails = _value_fails(c, "?value", ctx, names)
-            q = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER({fails}) }}"
-            rows = _select(store, q)
+            q = f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} FILTER({fails}) }}"
+            rows = select(q)
             if kind in _RANGE_COMPONENTS:
                 rows = [r for r in rows if not _compare_ok(r[1], c)]
             for this, value in rows:
                 yield _Raw(shape, kind, this, value, c)
 
 
+_Select = Callable[[str], list[tuple[Any, ...]]]
 _RANGE_COMPONENTS = {"MinInclusive", "MaxInclusive", "MinExclusive", "MaxExclusive"}
 
 
 def _lossy_datatype(
-    shape: Shape, c: Constraint, focus: str, store: OxigraphStore, originals: _Originals
+    shape: Shape, c: Constraint, focus: str, select: _Select, originals: _Originals
 ) -> Iterator[_Raw]:
     """sh:datatype of a type the store does not keep: checked on the triples as written."""
     if shape.path is None or shape.path_last is None:
@@ -620,13 +729,13 @@ def _lossy_datatype(
     written = originals.objects(shape.path_last)
     if written is None:
         raise Unsupported(f"sh:datatype {shorten(c.param)}: Oxigraph does not keep it")
-    for (this,) in _select(store, f"SELECT ?this WHERE {{ {focus} }}"):
+    for (this,) in select(f"SELECT ?CHAIN ?this WHERE {{ {focus} }}"):
         for value in dict.fromkeys(written.get(this, ())):
             if not _datatype_ok(value, c.param):
                 yield _Raw(shape, "Datatype", this, value, c)
 
 
-def _pattern(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -> Iterator[_Raw]:
+def _pattern(shape: Shape, c: Constraint, values: str, select: _Select) -> Iterator[_Raw]:
     """sh:pattern with Python's re, as pyshacl: on the distinct values, then their focus nodes."""
     flags = 0
     if "i" in c.extra.lower():
@@ -634,23 +743,23 @@ def _pattern(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -> 
     if "m" in c.extra.lower():
         flags |= re.M
     matchers = [re.compile(p, flags) for p in c.param]
-    distinct = _select(store, f"SELECT DISTINCT ?value WHERE {{ {values} }}")
-    bad = []
-    for (value,) in distinct:
-        if isinstance(value, ox.BlankNode) or not all(m.search(value.value) for m in matchers):
-            bad.append(value)
-    if not bad:
-        return
-    listed = " ".join(str(b) for b in bad)
-    q = f"SELECT DISTINCT ?this ?value WHERE {{ VALUES ?value {{ {listed} }} {values} }}"
-    rows = _select(store, q)
+    distinct = select(f"SELECT DISTINCT ?value WHERE {{ {values} FILTER(!isBlank(?value)) }}")
+    bad = [v for (v,) in distinct if not all(m.search(v.value) for m in matchers)]
+    rows = select(
+        f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} FILTER(isBlank(?value)) }}"
+    )
+    if bad:
+        listed = " ".join(str(b) for b in bad)
+        rows += select(
+            f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} VALUES ?value {{ {listed} }} }}"
+        )
     for this, value in rows:
         for m in matchers:  # pyshacl reports once per pattern the value does not match
             if isinstance(value, ox.BlankNode) or not m.search(value.value):
                 yield _Raw(shape, "Pattern", this, value, c)
 
 
-def _less_than(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -> Iterator[_Raw]:
+def _less_than(shape: Shape, c: Constraint, values: str, select: _Select) -> Iterator[_Raw]:
     """sh:lessThan(OrEquals): one result per pair that is not in order, as pyshacl."""
     op = "<" if c.component == "LessThan" else "<="
     sure = (
@@ -658,12 +767,12 @@ def _less_than(shape: Shape, c: Constraint, values: str, store: OxigraphStore) -
         f"&& datatype(?value) = datatype(?other)) && COALESCE(?value {op} ?other, false)"
     )
     q = (
-        f"SELECT ?this ?value ?other WHERE {{ {{ SELECT DISTINCT ?this ?value WHERE "
-        f"{{ {values} }} }} ?this <{c.param}> ?other . FILTER(!({sure})) }}"
+        f"SELECT ?CHAIN ?this ?value ?other WHERE {{ {{ SELECT DISTINCT ?CHAIN ?this ?value "
+        f"WHERE {{ {values} }} }} ?this <{c.param}> ?other . FILTER(!({sure})) }}"
     )
     from kg.core.terms import to_rdflib
 
-    for this, value, other in _select(store, q):
+    for this, value, other in select(q):
         if _ordered(to_rdflib(value), to_rdflib(other), op):
             continue
         yield _Raw(shape, c.component, this, value, c)
@@ -773,19 +882,20 @@ def _ill_typed(compiled: Compiled, store: OxigraphStore) -> dict[str, list[ox.Li
 # --- results ------------------------------------------------------------------------------------
 
 
-def _result(r: _Raw, originals: _Originals) -> ValidationResult:
+def _result(r: _Raw, originals: _Originals, compiled: Compiled) -> ValidationResult:
     from kg.core.terms import to_rdflib
 
     shape = r.shape
-    value = r.value
-    if value is None and shape.path is None and r.component not in _NO_VALUE:
-        value = r.focus
+    focus = originals.targets.get(r.focus, r.focus)  # a literal target node as written
+    value = None if r.component == "HasValue" else r.value
+    if shape.path is None and r.component not in _NO_VALUE:
+        value = focus
     if isinstance(value, ox.Literal) and shape.path_last and originals.data is not None:
         value = _as_written(r.focus, shape.path_last, value, originals)
-    message = shape.messages[0] if shape.messages else _generic_message(r, value)
+    message = shape.messages[0] if shape.messages else _generic_message(r, value, compiled)
     return ValidationResult(
         severity=shape.severity,
-        focus_node=_text(r.focus),
+        focus_node=_text(focus),
         path=shape.path_text,
         value=""
         if value is None
@@ -795,7 +905,7 @@ def _result(r: _Raw, originals: _Originals) -> ValidationResult:
         message=message,
         shape=shape.name,
         constraint=f"sh:{r.component}ConstraintComponent",
-        focus_term=r.focus,
+        focus_term=focus,
     )
 
 
@@ -830,7 +940,7 @@ def _canonical(term: ox.Literal) -> Any:
     return next(iter(s)).object
 
 
-def _generic_message(r: _Raw, value: Any) -> str:
+def _generic_message(r: _Raw, value: Any, compiled: Compiled) -> str:
     """pyshacl's message for a shape without sh:message."""
     from pyshacl.rdfutil import stringify_node
     from rdflib import Graph
@@ -847,7 +957,7 @@ def _generic_message(r: _Raw, value: Any) -> str:
     def node(term: Any) -> str:
         return stringify_node(g, to_rdflib(term))
 
-    path = _generic_path(shape)
+    path = _generic_path(shape, compiled)
     if kind == "Class":
         return f"Value does not have class {node(c.param)}"
     if kind == "Datatype":
@@ -870,8 +980,8 @@ def _generic_message(r: _Raw, value: Any) -> str:
         op = {"MinInclusive": ">=", "MaxInclusive": "<=", "MinExclusive": ">", "MaxExclusive": "<"}
         return f"Value is not {op[kind]} {node(c.param)}"
     if kind in ("LessThan", "LessThanOrEquals"):
-        sign = ">=" if kind == "LessThan" else ">"
-        return f"Value of {focus}->{path} {sign} {node(ox.NamedNode(c.param))}"
+        sign = "<=" if kind == "LessThan" else "<"
+        return f"Value of {focus}->{node(ox.NamedNode(c.param))} {sign} {node(value)}"
     if kind == "Or":
         return f"Node {node(value)} must conform to one or more shapes in ..."
     if kind == "Node":
@@ -881,15 +991,16 @@ def _generic_message(r: _Raw, value: Any) -> str:
     return f"Focus node has fewer than {c.param} values conforming to the qualified shape"
 
 
-def _generic_path(shape: Shape) -> str:
+def _generic_path(shape: Shape, compiled: Compiled) -> str:
     if shape.path is None:
         return ""
     from pyshacl.rdfutil import stringify_node
-    from rdflib import Graph, URIRef
 
-    if shape.path_last:
-        return stringify_node(Graph(), URIRef(shape.path_last))
-    return shape.path_text
+    from kg.core.terms import rdflib_graph, to_rdflib
+
+    if compiled.rdflib_shapes is None:
+        compiled.rdflib_shapes = rdflib_graph(compiled.shapes_triples)
+    return stringify_node(compiled.rdflib_shapes, to_rdflib(shape.path_node))
 
 
 # --- the whole validation -------------------------------------------------------------------------
@@ -916,7 +1027,7 @@ def validate(
         results = []
     if compiled.fallback:
         results += _pyshacl(data, compiled)
-    conforms = not any(r.severity == "Violation" for r in results)
+    conforms = not any(r.severity not in ("Warning", "Info") for r in results)
     return ValidationReport(conforms, _sorted(results)), compiled.describe_fallback()
 
 
