@@ -184,11 +184,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- commands ------------------------------------------------------------------------------------
 
 
-def _open(args: argparse.Namespace, writable: bool = False):  # type: ignore[no-untyped-def]
-    from kg.store import open_store
+def _open(args: argparse.Namespace, writable: bool = False, built: bool = True):  # type: ignore[no-untyped-def]
+    """The store to read (a build must be in it: :func:`kg.store.require_build`), or to write
+    (``built`` False: `iodm build` and `iodm run` make it)."""
+    from kg.store import open_store, require_build
 
     if writable:
-        return open_store(args.store, writable=True)
+        store = open_store(args.store, writable=True)
+        return require_build(store) if built else store
     from kg.pipeline.sheets.coders import open_view
 
     return open_view(args.store, args.coder)
@@ -211,7 +214,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from kg.pipeline.validate import ValidationFailed, ValidationReport
 
     progress = Progress(quiet=args.quiet)
-    with _open(args, writable=True) as store:
+    with _open(args, writable=True, built=False) as store:
         try:
             summary = build(store, args.files, progress, core_only=args.core_only)
         except ValidationFailed as e:  # the error shows the first results; FILE gets them all
@@ -466,7 +469,7 @@ def _export_tables(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from kg.mainjob import run
 
-    with _open(args, writable=True) as store:
+    with _open(args, writable=True, built=False) as store:
         return run(store)
 
 

@@ -26,6 +26,7 @@ def reading_commands(tmp_path: Path) -> list[list[str]]:
         ["export", "--format", "nt"],
         ["validate"],
         ["reason"],
+        ["reason", "--materialize"],  # reads the build before it writes the inferences
         ["serve", "--port", "1"],  # fails before it binds a port
         ["publish", "--out", str(tmp_path / "site")],
         ["push", "sparql:http://127.0.0.1:9/query,http://127.0.0.1:9/update"],
