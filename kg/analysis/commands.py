@@ -207,8 +207,16 @@ def cmd_profile(args: argparse.Namespace) -> int:
             args.subject,
             profiler.kinds,
             profiler.labels,
-            ("official", "post", "unit", "field presence", "organization"),
-            "an official, post or unit",
+            (
+                "official",
+                "post",
+                "unit",
+                "field presence",
+                "organization",
+                "kind of unit",
+                "kind of official",
+            ),
+            "an official, post, unit, kind of unit or kind of official",
         )
         profile = profiler.profile(subject.iri)
     if args.format == "json":

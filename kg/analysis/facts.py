@@ -34,6 +34,8 @@ KINDS = (
     ("organization", "iodm:InternationalOrganization"),
     ("field presence", "iodm:FieldPresence"),
     ("unit", "org:Organization"),
+    ("kind of unit", "iodm:UnitFunction"),
+    ("kind of official", "iodm:OfficialCategory"),
 )
 
 

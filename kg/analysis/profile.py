@@ -158,7 +158,8 @@ class Profile:
 
     def render(self, width: int = 100) -> str:
         when = f"at {self.at}" if self.at else "at any date the graph records (no --at given)"
-        article = "an" if self.kind[:1] in "aeiou" else "a"
+        # "an official", "a unit" (a vowel letter, but not a vowel sound)
+        article = "an" if self.kind[:1] in "aeio" else "a"
         out = [
             f"Profile of {self.label} ({shorten(self.subject)})",
             f"{article} {self.kind}, {when}",

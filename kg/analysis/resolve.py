@@ -62,7 +62,7 @@ def resolve(
         return Resource(found[0], labels.get(found[0], shorten(found[0])), candidates[found[0]])
     if not found:
         raise UsageError(
-            f"no {what} has the IRI or label {text!r}",
+            f"nothing that is {what} has the IRI or label {text!r}",
             "give a full IRI, a prefixed name, a curated id such as mission/unmil, or a label "
             "(`iodm query --sparql` can list labels)",
         )

@@ -307,25 +307,26 @@ def test_each_added_characterization_cites_its_passage_verbatim(
 
 
 # the general leans, with the pole the paper gives (or IODM reads), whose it is, and the group
+# (a kind of official, never the bureaucracy as a whole: its profile must not add them up)
 BUREAUCRACY = "organization/un-peacekeeping-bureaucracy"
 GENERAL_LEANS = {
     "western-northern-officials-previous-experience": (
         "previous-experience",
         "Conciliation",
         STATED,
-        BUREAUCRACY,
+        "official-category/western-or-northern-officials",
     ),
     "specialized-agency-background-previous-experience": (
         "previous-experience",
         "Conciliation",
         READING,
-        BUREAUCRACY,
+        "official-category/officials-from-specialized-agencies",
     ),
     "promise-of-employment-career-security": (
         "career-security",
         "Confrontation",
         STATED,
-        BUREAUCRACY,
+        "official-category/officials-with-a-promise-of-employment",
     ),
     "senior-mission-officials-position": (
         "position-vis-a-vis-host-state-authorities",
@@ -534,6 +535,10 @@ def test_words_a_resource_quotes_from_the_paper_are_in_a_passage_it_cites(curate
         ("post/field-office-officials", CONFRONTATION),
         # the human rights section of MINUSTAH: 'The OHCHR connection equips human rights sections'
         ("unit/minustah-human-rights-section", CONFRONTATION),
+        # 'They therefore gravitate towards the more conciliatory end of the spectrum' (fn 14)
+        ("official-category/western-or-northern-officials", CONCILIATION),
+        # 'may find it easier to be forthcoming than those who do not'
+        ("official-category/officials-with-a-promise-of-employment", CONFRONTATION),
     ],
 )
 def test_profiles_of_the_added_groups_agree_with_the_paper(
@@ -543,6 +548,17 @@ def test_profiles_of_the_added_groups_agree_with_the_paper(
     assert profile.lines
     assert profile.lean == pole
     assert not profile.factors_toward(CONFRONTATION if pole == CONCILIATION else CONCILIATION)
+
+
+def test_the_bureaucracy_is_not_given_the_leans_of_kinds_of_its_officials(
+    curated: Store, derivation: Derivation
+) -> None:
+    """The paper generalizes about officials from Western or Northern countries, with a promise
+    of employment, from specialized agencies, with long service: never about the peacekeeping
+    bureaucracy as a whole, whose profile must not add those leans up into a net lean."""
+    profile = Profiler(derivation, curated).profile(ID + BUREAUCRACY)
+    assert not profile.lines
+    assert profile.lean not in (CONFRONTATION, CONCILIATION)
 
 
 def test_the_readme_lists_every_reading_with_its_reason(curated: Store) -> None:
