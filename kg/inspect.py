@@ -123,6 +123,11 @@ class Provenance:
                 f"{counts.share:.1f}% of {counts.claims:,} claims in {part}{graphs} carry a "
                 f"source {SOURCE_LINKS}."
             )
+        out.append(
+            "A claim is a typed resource of those graphs; evidence (passages, interviews, "
+            "publications), ontology declarations, dataset descriptions and the records of "
+            "coding are not claims."
+        )
         for part, counts in self.parts.items():
             if counts.unsourced:
                 out.append(f"Without a source, in {part}:")
