@@ -355,6 +355,10 @@ def _format(result, fmt: str) -> str:  # type: ignore[no-untyped-def]
             f"--format {fmt} does not fit the result of a {result.form} query",
             f"use one of {', '.join(allowed)}",
         )
+    if fmt == "jsonld":  # compacted with IODM's context, as `iodm export` writes it
+        from kg.inspect import jsonld
+
+        return jsonld(result.triples)
     text = result.serialize(fmt)
     return text if text.endswith("\n") else text + "\n"  # pyoxigraph ends JSON and XML without
 

@@ -142,6 +142,13 @@ def test_query_formats_and_errors(store: str, tmp_path: Path, capsys) -> None:  
     adhoc.write_text("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", encoding="utf-8")
     code, out, _ = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "nt")
     assert code == EXIT_OK and len(out.strip().splitlines()) == 3
+    code, out, _ = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "jsonld")
+    document = json.loads(out)  # compacted with IODM's context, as `iodm export` writes it
+    assert code == EXIT_OK and document["@context"]["iodm"] == "https://w3id.org/iodm#"
+    types = [
+        n["@type"] if isinstance(n["@type"], list) else [n["@type"]] for n in document["@graph"]
+    ]
+    assert sum(map(len, types)) == 3  # the three triples, as types of their subjects
     code, _, err = iodm(capsys, "--store", store, "query", "--sparql", adhoc, "--format", "csv")
     assert code == EXIT_USAGE
     assert "--format csv does not fit the result of a CONSTRUCT or DESCRIBE query" in err
