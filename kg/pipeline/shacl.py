@@ -42,6 +42,8 @@ from kg.core.namespaces import shorten
 from kg.pipeline.validate import ValidationReport, ValidationResult
 
 if TYPE_CHECKING:
+    import rdflib
+
     from kg.store import OxigraphStore
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -109,6 +111,7 @@ class Shape:
     path_last: str | None = None  # the predicate of a plain IRI path
     path_node: Any = None
     severity: str = "Violation"
+    severity_iri: str = SH + "Violation"
     messages: list[str] = field(default_factory=list)
     deactivated: bool = False
     targets: list[tuple[str, ox.NamedNode | ox.BlankNode | ox.Literal]] = field(
@@ -131,6 +134,8 @@ class Compiled:
     shapes_triples: list[ox.Triple]
     #: datatypes whose literals rdflib may find ill-typed (checked in Python on distinct values)
     checked_datatypes: set[str] = field(default_factory=set)
+    #: where literals checked by sh:datatype are objects (None: anywhere)
+    datatype_predicates: set[str] | None = None
     #: the shapes graph in rdflib, made when a message of pyshacl's own needs it
     rdflib_shapes: Any = None
 
@@ -206,7 +211,35 @@ def compile_shapes(shapes_triples: Iterable[ox.Triple]) -> Compiled:
             fallback[_shape_text(node)] = "shapes that refer to each other in a cycle"
             continue
         shapes.append(shape)
-    return Compiled(shapes, fallback, triples, checked)
+    compiled = Compiled(shapes, fallback, triples, checked)
+    compiled.datatype_predicates = _datatype_predicates(shapes)
+    return compiled
+
+
+def _datatype_predicates(shapes: list[Shape]) -> set[str] | None:
+    """The predicates whose objects some sh:datatype checks (None: values reached otherwise,
+    by a complex path or as focus nodes), to look for ill-typed literals there only."""
+    found: set[str] = set()
+    seen: set[tuple[int, str | None]] = set()
+
+    def walk(shape: Shape, reached_by: str | None) -> bool:
+        if (id(shape), reached_by) in seen:
+            return True
+        seen.add((id(shape), reached_by))
+        if shape.path is not None:
+            reached_by = shape.path_last
+        for c in shape.constraints:
+            if c.component == "Datatype":
+                if reached_by is None:
+                    return False
+                found.add(reached_by)
+            members = c.param if c.component == "Or" else (c.extra,) if c.extra else ()
+            for m in members:
+                if isinstance(m, Shape) and not walk(m, reached_by):
+                    return False
+        return all(walk(prop, None) for prop in shape.properties)
+
+    return found if all(walk(shape, None) for shape in shapes) else None
 
 
 def _check(shape: Shape) -> None:
@@ -249,6 +282,7 @@ def _read_shape(g: _Graph, node: Any, cache: dict[Any, Shape], checked: set[str]
     severity = g.one(node, SH + "severity")
     if severity is not None:
         shape.severity = shorten(severity.value).removeprefix("sh:")
+        shape.severity_iri = severity.value
     shape.messages = [m.value for m in g.objects(node, SH + "message") if isinstance(m, ox.Literal)]
     for kind in _TARGETS:
         for target in g.objects(node, SH + kind):
@@ -547,6 +581,8 @@ class _Raw:
     focus: Any
     value: Any = None
     constraint: Constraint | None = None
+    result: Any = None  # the ValidationResult, once written
+    written_value: Any = None  # the value as the data writes it
 
 
 class _Originals:
@@ -585,12 +621,18 @@ def run(
     and report literal values as written; without it shapes needing them must fall back (see
     :func:`lossy_shapes`).
     """
+    return [r.result for r in _run(compiled, store, data)]
+
+
+def _run(compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | None) -> list[_Raw]:
     originals = _Originals(data, compiled)
     ctx = _Context(_ill_typed(compiled, store))
     raws: list[_Raw] = []
     for shape in compiled.shapes:
         raws.extend(_evaluate(shape, _focus(shape), "", store, ctx, originals, 0))
-    return [_result(r, originals, compiled) for r in raws]
+    for r in raws:
+        r.result = _result(r, originals, compiled)
+    return raws
 
 
 def _evaluate(
@@ -871,7 +913,12 @@ def _ill_typed(compiled: Compiled, store: OxigraphStore) -> dict[str, list[ox.Li
     quiet_ill_typed_literals()
     listed = ", ".join(f"<{d}>" for d in wanted)
     test = f"isLiteral(?o) && datatype(?o) IN ({listed})"
-    q = f"SELECT DISTINCT ?o WHERE {{ ?s ?p ?o FILTER({test}) }}"
+    where = ""
+    if compiled.datatype_predicates is not None:
+        if not compiled.datatype_predicates:
+            return {}
+        where = "VALUES ?p { " + " ".join(f"<{p}>" for p in compiled.datatype_predicates) + " }"
+    q = f"SELECT DISTINCT ?o WHERE {{ {where} ?s ?p ?o FILTER({test}) }}"
     bad: dict[str, list[ox.Literal]] = defaultdict(list)
     for (o,) in _select(store, q):
         if not _datatype_ok(o, o.datatype.value):
@@ -892,6 +939,7 @@ def _result(r: _Raw, originals: _Originals, compiled: Compiled) -> ValidationRes
         value = focus
     if isinstance(value, ox.Literal) and shape.path_last and originals.data is not None:
         value = _as_written(r.focus, shape.path_last, value, originals)
+    r.written_value, r.focus = value, focus
     message = shape.messages[0] if shape.messages else _generic_message(r, value, compiled)
     return ValidationResult(
         severity=shape.severity,
@@ -1015,25 +1063,88 @@ def validate(
     from kg.pipeline.validate import _sorted
     from kg.store import OxigraphStore
 
+    data = data if isinstance(data, list) else list(data)
     shapes = list(shapes)
     compiled = compiled or compile_shapes(shapes)
     store = OxigraphStore()
     store.add(data, "urn:iodm:shacl:data")
     try:
-        results = run(compiled, store, data)
+        raws = _run(compiled, store, data)
     except Unsupported as e:  # pragma: no cover - compile_shapes catches what it can see
         compiled.fallback.update({s.name: str(e) for s in compiled.shapes})
         compiled.shapes = []
-        results = []
+        raws = []
+    results = [r.result for r in raws]
+    fallback_graph = None
     if compiled.fallback:
-        results += _pyshacl(data, compiled)
+        found, fallback_graph = _pyshacl(data, compiled)
+        results += found
     conforms = not any(r.severity not in ("Warning", "Info") for r in results)
-    return ValidationReport(conforms, _sorted(results)), compiled.describe_fallback()
+    graph = _report_graph(conforms, raws, compiled, fallback_graph)
+    return ValidationReport(conforms, _sorted(results), graph), compiled.describe_fallback()
 
 
-def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> list[ValidationResult]:
-    """pyshacl's results for the shapes the compiler left to it (IRI shapes: by name; blank
-    node shapes: all shapes without IRIs, whose results are then kept by shape)."""
+def _report_graph(
+    conforms: bool, raws: list[_Raw], compiled: Compiled, fallback: Any
+) -> rdflib.Graph:
+    """The W3C validation report: a sh:ValidationResult per result, as pyshacl writes it
+    (a complex result path copied from the shapes graph); pyshacl's own results for the
+    shapes left to it (``fallback``: its results, graph and report node)."""
+    from rdflib import RDF, BNode, Graph, Literal, URIRef
+
+    from kg.core.terms import to_rdflib
+
+    g = Graph()
+    g.bind("sh", SH)
+    report = BNode()
+    g.add((report, RDF.type, URIRef(SH + "ValidationReport")))
+    g.add((report, URIRef(SH + "conforms"), Literal(conforms)))
+    shapes = _Graph(compiled.shapes_triples)
+    for r in raws:
+        node = BNode()
+        shape = r.shape
+        g.add((report, URIRef(SH + "result"), node))
+        g.add((node, RDF.type, URIRef(SH + "ValidationResult")))
+        g.add((node, URIRef(SH + "resultSeverity"), URIRef(shape.severity_iri)))
+        g.add((node, URIRef(SH + "focusNode"), to_rdflib(r.focus)))
+        if r.written_value is not None:
+            g.add((node, URIRef(SH + "value"), to_rdflib(r.written_value)))
+        if shape.path_node is not None:
+            g.add((node, URIRef(SH + "resultPath"), to_rdflib(shape.path_node)))
+            for t in _reachable(shapes, shape.path_node):
+                g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        g.add((node, URIRef(SH + "sourceShape"), to_rdflib(shape.node)))
+        component = URIRef(f"{SH}{r.component}ConstraintComponent")
+        g.add((node, URIRef(SH + "sourceConstraintComponent"), component))
+        g.add((node, URIRef(SH + "resultMessage"), Literal(r.result.message)))
+    if fallback is not None:
+        kept, other = fallback
+        for node in kept:
+            g.add((report, URIRef(SH + "result"), node))
+        for t in other:
+            g.add(t)
+    return g
+
+
+def _reachable(g: _Graph, node: Any) -> Iterator[ox.Triple]:
+    """The triples of a blank node's description, and of the blank nodes it refers to."""
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if not isinstance(n, ox.BlankNode) or n in seen:
+            continue
+        seen.add(n)
+        for p, objects in g.out.get(n, {}).items():
+            for o in objects:
+                yield ox.Triple(n, ox.NamedNode(p), o)
+                todo.append(o)
+
+
+def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> tuple[list[ValidationResult], Any]:
+    """pyshacl's results for the shapes the compiler left to it, and what the W3C report needs
+    of its graph: the result nodes and every triple of theirs. Shapes with IRIs are named to
+    pyshacl; if a blank node shape is among them, pyshacl runs every shape and the results of
+    the others (those whose source shape is not reached from the ones left to it) are dropped."""
     import pyshacl
 
     from kg.core.namespaces import expand
@@ -1044,7 +1155,7 @@ def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> list[ValidationRe
     names = [expand(n) for n in compiled.fallback if not n.startswith("_:") and ":" in n]
     if len(names) != len(compiled.fallback):  # a blank node shape: run every shape, keep its own
         names = []
-    conforms, graph, _ = pyshacl.validate(
+    _, graph, _ = pyshacl.validate(
         rdflib_graph(data),
         shacl_graph=rdflib_graph(compiled.shapes_triples),
         inference="none",
@@ -1052,5 +1163,62 @@ def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> list[ValidationRe
         advanced=True,
         use_shapes=names or None,
     )
-    report = _report(bool(conforms), graph)
-    return [r for r in report.results if r.shape in compiled.fallback]
+    from rdflib import RDF, URIRef
+
+    if names:
+        owned = None
+    else:
+        shapes = _Graph(compiled.shapes_triples)
+        roots = [n for n in shapes.out if _shape_text(n) in compiled.fallback]
+        owned = {_shape_text(n) for n in roots} | {
+            _shape_text(t.object) for r in roots for t in _reachable_all(shapes, r)
+        }
+    from rdflib import Graph
+
+    detail = URIRef(SH + "detail")
+    top = set(graph.objects(None, URIRef(SH + "result")))
+    kept, nodes, triples = [], [], []
+    for node in graph.subjects(RDF.type, URIRef(SH + "ValidationResult")):
+        own = Graph()
+        for t in _rdflib_reachable(graph, node, skip=detail):
+            own.add(t)
+        one = _report(False, own).results[0]
+        if owned is None or one.shape in owned:
+            kept.append(one)
+            if node in top:
+                nodes.append(node)
+            triples += _rdflib_reachable(graph, node)
+    return kept, (nodes, triples)
+
+
+def _rdflib_reachable(graph: Any, node: Any, skip: Any = None) -> list[Any]:
+    """The triples of an rdflib node, and of the blank nodes they lead to."""
+    from rdflib import BNode
+
+    found, todo, seen = [], [node], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for t in graph.triples((n, None, None)):
+            if t[1] == skip:
+                continue
+            found.append(t)
+            if isinstance(t[2], BNode):
+                todo.append(t[2])
+    return found
+
+
+def _reachable_all(g: _Graph, node: Any) -> Iterator[ox.Triple]:
+    """Every triple reachable from a node of the shapes graph (through IRIs too)."""
+    todo, seen = [node], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, objects in g.out.get(n, {}).items():
+            for o in objects:
+                yield ox.Triple(n, ox.NamedNode(p), o)
+                todo.append(o)

@@ -196,3 +196,25 @@ def test_one_query_per_constraint_whatever_the_number_of_focus_nodes(shapes: str
         assert len(results) >= size
         counts.append(store.queries)
     assert counts[0] == counts[1] and counts[0] <= 8
+
+
+def test_the_w3c_report_graph_says_what_the_results_say() -> None:
+    """The report's graph (``iodm validate --format ttl``) holds every result, the compiled
+    shapes' and pyshacl's for the shapes left to it: read back as validate._report reads
+    pyshacl's graph, it gives the same results."""
+    from kg.pipeline.validate import _report
+
+    data = ttl("""ex:a a ex:C ; ex:n 1 , 2 ; ex:lat "91.50"^^xsd:decimal . ex:z ex:p ex:a .""")
+    shapes = ttl(
+        """ex:Closed a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true .
+           ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+             sh:property [ sh:path ex:n ; sh:maxCount 1 ] ,
+                         [ sh:path [ sh:inversePath ex:p ] ; sh:minCount 2 ] ,
+                         [ sh:path ex:lat ; sh:maxInclusive 90 ; sh:severity sh:Warning ] ."""
+    )
+    report, fallback = shacl.validate(data, shapes)
+    assert fallback == ["<https://example.org/Closed>: sh:closed is not compiled"]
+    assert report.graph is not None
+    again = _report(report.conforms, report.graph)
+    assert as_dicts(again) == as_dicts(report) == as_dicts(pyshacl_validate(data, shapes))
+    assert "sh:inversePath" in report.serialize("ttl")
