@@ -5,7 +5,9 @@ governing the length of peacekeeping officials' employment, affecting how many y
 stay at a particular duty station" (rotation); budgets are "an opportunity to downsize or enlarge
 departments with certain predispositions"; leaders "can also redraw horizontal and vertical
 relations between different departments" (integration with OHCHR, separation from the mission,
-moving a post from the capital to a field office). Each lever here changes an in-memory copy of
+moving a post from the capital to a field office). The five levers are data
+(ontology/vocab/pko-policy-levers.ttl): each change says which lever it stands for, and the
+levers no option models are listed. Each lever here changes an in-memory copy of
 the graph — never the user's store — and the rules run again on the copy, so the profiles of a
 mission's units, posts and officials can be compared side by side. The comparison describes what
 the rules derive from the changed graph; it forecasts no response.
@@ -40,6 +42,17 @@ RELATION_KIND = ID + "relation-kind/"
 ORG = "http://www.w3.org/ns/org#"
 UNITS = ("unit", "field presence", "organization")
 LEVERS = ("rotate", "integrate", "separate", "enlarge", "cut", "move")
+#: the paper's policy lever (ontology/vocab/pko-policy-levers.ttl) each option stands for; which
+#: is which is IODM's reading (moving a post to another duty station redraws its vertical
+#: relations: whom it sits near and how far from the capital)
+PAPERS_LEVER = {
+    "rotate": ID + "policy-lever/length-of-employment",
+    "enlarge": ID + "policy-lever/budgets",
+    "cut": ID + "policy-lever/budgets",
+    "integrate": ID + "policy-lever/departmental-relations",
+    "separate": ID + "policy-lever/departmental-relations",
+    "move": ID + "policy-lever/departmental-relations",
+}
 
 
 @dataclass(frozen=True)
@@ -90,11 +103,23 @@ class WhatIf:
     at: str | None
     changes: list[str]
     rows: list[Row] = field(default_factory=list)
+    #: per change, the paper's lever it stands for ("" if the graph has no levers)
+    levers: list[str] = field(default_factory=list)
+    #: the paper's levers no option models
+    unmodelled: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         when = f"at {self.at}" if self.at else "at any date the graph records"
         out = [f"What if, in {self.mission.label} ({shorten(self.mission.iri)}), {when}:"]
-        out += [f"  {i}. {c}" for i, c in enumerate(self.changes, start=1)]
+        for i, change in enumerate(self.changes, start=1):
+            lever = self.levers[i - 1] if i <= len(self.levers) else ""
+            out.append(f"  {i}. {change}" + (f" The paper's lever: {lever}." if lever else ""))
+        if self.unmodelled:
+            out.append(
+                "  (The paper's other levers, which no option models: "
+                + "; ".join(self.unmodelled)
+                + ".)"
+            )
         out += [
             "",
             "Profiles before and after (counts of factors: → toward confrontation, ← toward "
@@ -152,6 +177,22 @@ class WhatIf:
         )
 
 
+def _papers_levers(store: Store) -> dict[str, str]:
+    """The paper's policy levers in the graph (IRI → label, in the paper's order); none on a
+    build without the peacekeeping module."""
+    rows = store.select(
+        "SELECT ?lever ?label WHERE { ?lever <http://www.w3.org/2004/02/skos/core#inScheme> "
+        "<https://w3id.org/iodm/pko#PolicyLevers> ; "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label ; "
+        "<http://www.w3.org/2004/02/skos/core#notation> ?n } ORDER BY ?n"
+    ).rows
+    return {
+        lever.value: label.value
+        for lever, label in rows
+        if isinstance(lever, ox.NamedNode) and isinstance(label, ox.Literal)
+    }
+
+
 def _keys(p: Profile | None) -> set[tuple[str, str, str]]:
     return {(ln.factor.iri, ln.pole, ln.statement) for ln in p.lines} if p else set()
 
@@ -190,6 +231,10 @@ def run(
     graph_after = build(changed)
     subjects_after = _subjects(graph_after, target.iri, at)
     result = WhatIf(target, at, changes)
+    papers = _papers_levers(base)
+    result.levers = [papers.get(PAPERS_LEVER[lever.kind], "") for lever in levers]
+    modelled = set(PAPERS_LEVER.values())
+    result.unmodelled = [label for iri, label in papers.items() if iri not in modelled]
     labels_after = {n: d["label"] for n, d in graph_after.nodes(data=True)}
     kinds_after = {n: d["kind"] for n, d in graph_after.nodes(data=True)}
     order = {"field presence": 0, "unit": 1, "post": 2, "official": 3}

@@ -45,7 +45,7 @@ VOCABULARIES: dict[str, tuple[str, str, frozenset[str]]] = {
         frozenset(
             (
                 "DeputyHeadOfMissionPost FieldOffice HeadOfMissionPost IOHeadquarters "
-                "MissionHeadquarters PeacekeepingOperation PeacekeepingTasks "
+                "MissionHeadquarters PeacekeepingOperation PeacekeepingTasks PolicyLevers "
                 "SecurityCouncilMandate UnitFunctions"
             ).split()
         ),

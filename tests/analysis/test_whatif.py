@@ -30,6 +30,10 @@ def test_rotation_removes_long_service_and_leaves_the_store_alone(toy) -> None: 
     assert "length of service at a duty station" not in labels(alice.after)
     assert "2 holding(s) cut" in result.changes[0]
     assert "not a forecast" in result.render()
+    # the option names the paper's lever it stands for, and the levers no option models
+    assert result.levers == ["length of officials' employment at a duty station"]
+    assert result.unmodelled == ["appointments and tenures of mission leaders", "job profiles"]
+    assert "The paper's lever: length of officials' employment" in result.render()
 
 
 def test_moving_a_post_to_the_capital_flips_its_position(toy) -> None:  # type: ignore[no-untyped-def]
