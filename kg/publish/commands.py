@@ -78,6 +78,21 @@ def add_parsers(sub: Any) -> None:
     )
     c.set_defaults(func=cmd_push)
 
+    c = sub.add_parser(
+        "release",
+        help="write the ontology release: base and full artefacts (Turtle, RDF/XML, N-Triples, "
+        "JSON-LD), vocabularies, shapes and a Protégé catalog",
+        description=(
+            "Write, for the core and each module, a full artefact (the ontology with its SKOS "
+            "vocabularies and imports merged: one file any OWL tool opens offline) and a base "
+            "artefact (only the axioms IODM owns), in Turtle, RDF/XML (.owl), N-Triples and "
+            "JSON-LD; copies under each version IRI's path; the vocabularies and shapes; and "
+            "catalog-v001.xml, which maps every ontology and version IRI to its local file."
+        ),
+    )
+    c.add_argument("-o", "--out", type=Path, required=True, metavar="DIR", help="release directory")
+    c.set_defaults(func=cmd_release)
+
 
 def _positive(name: str, value: float) -> None:
     from kg.core.errors import UsageError
@@ -111,6 +126,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
         published = Published(store)
     report = publish(published, args.out, args.site_url)
     print(report, file=sys.stderr)
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from kg.publish.release import release
+
+    print(release(args.out).summary(), file=sys.stderr)
     return 0
 
 
