@@ -168,3 +168,59 @@ def test_release_command_writes_the_catalog(tmp_path: Path) -> None:
 
     assert main(["release", "-o", str(tmp_path / "dist")]) == 0
     assert (tmp_path / "dist" / "catalog-v001.xml").is_file()
+
+
+# --- deprecation policy: no named query uses a deprecated term ------------------------------
+
+
+def deprecated_terms() -> set[str]:
+    """Terms the ontology files mark ``owl:deprecated true``."""
+    from kg.core.resources import ontology_dir
+    from kg.pipeline.load import parse_file
+
+    found = set()
+    for path in sorted(ontology_dir().rglob("*.ttl")):
+        for t in parse_file(path, path.as_uri(), "ontology").triples:
+            o = t.object
+            if (
+                t.predicate.value == OWL + "deprecated"
+                and isinstance(o, ox.Literal)
+                and o.value in ("true", "1")
+            ):
+                found.add(t.subject.value)
+    return found
+
+
+def used_in(text: str, terms: set[str]) -> set[str]:
+    """The terms a query text names, as ``<IRI>`` or as a prefixed name of IODM's prefixes."""
+    import re
+
+    from kg.core.namespaces import shorten
+
+    named = set()
+    for term in terms:
+        short = shorten(term)
+        if f"<{term}>" in text or (
+            not short.startswith("<") and re.search(rf"(?<![\w:]){re.escape(short)}(?![\w-])", text)
+        ):
+            named.add(term)
+    return named
+
+
+def test_used_in_finds_a_deprecated_term_however_written() -> None:
+    old = "https://w3id.org/iodm#occurredOn"
+    assert used_in("SELECT * { ?v iodm:occurredOn ?d }", {old}) == {old}
+    assert used_in(f"SELECT * {{ ?v <{old}> ?d }}", {old}) == {old}
+    assert used_in("SELECT * { ?v iodm:occurredOnward ?d }", {old}) == set()
+
+
+def test_no_named_query_uses_a_deprecated_term() -> None:
+    from kg.queries import library
+
+    deprecated = deprecated_terms()
+    offending = {
+        q.id: sorted(found)
+        for q in library().values()
+        if (found := used_in(q.path.read_text(encoding="utf-8"), deprecated))
+    }
+    assert not offending, offending
