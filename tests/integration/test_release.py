@@ -224,3 +224,36 @@ def test_no_named_query_uses_a_deprecated_term() -> None:
         if (found := used_in(q.path.read_text(encoding="utf-8"), deprecated))
     }
     assert not offending, offending
+
+
+# --- the changelog ---------------------------------------------------------------------------
+
+
+def test_changelog_goes_from_0_1_0_to_the_current_version() -> None:
+    from kg.core.resources import ontology_dir
+
+    root = ontology_dir().parent
+    text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    current = ontology_headers(oxi_ttl(ontology_dir() / "iodm.ttl"))["https://w3id.org/iodm"]
+    assert current is not None
+    versions = [line.split()[1] for line in text.splitlines() if line.startswith("## ")]
+    assert versions[0] == current.rsplit("/", 1)[-1] and versions[-1] == "0.1.0", versions
+
+
+def test_changes_as_data_are_generated_and_released(dist: Path) -> None:
+    import subprocess
+
+    from tools import changelog
+
+    if subprocess.run(["git", "rev-parse"], cwd=changelog.ROOT, capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    expected = changelog.as_turtle(changelog.changes())
+    assert (changelog.ROOT / "CHANGELOG.ttl").read_text(encoding="utf-8") == expected, (
+        "CHANGELOG.ttl is stale: run python -m tools.changelog"
+    )
+    released = oxi_ttl(dist / "iodm" / "CHANGELOG.ttl")
+    assert any(t.predicate.value.endswith("changeNote") for t in released)
+
+
+def oxi_ttl(path: Path) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)]
