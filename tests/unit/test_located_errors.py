@@ -132,10 +132,9 @@ def test_a_bad_date_is_one_located_error_not_also_a_false_violation(tmp_path: Pa
     bad.write_text(text.replace('"2021-04-12"^^xsd:date', '"12/04/2021"^^xsd:date', 1))
     report = check_sources(core_and(BANK / "devbank.ttl", bad))
     assert not report.conforms
-    assert [(r.severity, r.shape) for r in report.results] == [
-        ("Violation", "check:ill-typed-literal")
-    ]
-    (result,) = report.results
+    violations = [r for r in report.results if r.severity == "Violation"]
+    assert [r.shape for r in violations] == ["check:ill-typed-literal"]
+    (result,) = violations
     assert result.location == f"{bad}:{line_of(bad, '12/04/2021')}"
     assert result.message.startswith('"12/04/2021" is not a valid xsd:date')
     assert "write it as YYYY-MM-DD (or YYYY-MM with xsd:gYearMonth, YYYY with xsd:gYear)" in (
