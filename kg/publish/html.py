@@ -32,7 +32,7 @@ from kg.core.namespaces import (
 from kg.core.results import Boolean, Result, Solutions
 from kg.publish import iris
 from kg.publish.describe import LABELS, Description, Provenance, about, label_of
-from kg.publish.ontology_doc import CITATION, DEFINITION, OntologyDocument, Term
+from kg.publish.ontology_doc import CITATION, DEFINITION, OntologyDocument, Term, Usage, usage
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE / "static" / "style.css"
@@ -344,6 +344,43 @@ class TermView:
     definitions: list[str]
     citations: list[Group]
     axioms: list[Group]
+    uses: list[Group]  # in domain/range of, super/subclasses; domain, range, inverse
+    must: list[Markup]  # from the shapes: what an instance must state
+    may: list[Markup]  # … and may state
+    example: str  # a minimal valid instance, Turtle
+
+
+def _uses(render: Render, u: Usage) -> tuple[list[Group], list[Markup], list[Markup]]:
+    """The usage of a term as groups of links, and the shapes' constraints as lines."""
+
+    def links(iris: Sequence[str]) -> list[Markup]:
+        return [render.link(ox.NamedNode(i)) for i in iris]
+
+    rows = [
+        ("in domain of", u.in_domain_of),
+        ("in range of", u.in_range_of),
+        ("superclasses", u.superclasses),
+        ("subclasses", u.subclasses),
+        ("domain", u.domain),
+        ("range", u.range),
+        ("inverse", u.inverse),
+    ]
+    groups = [Group(Markup(escape(name)), links(iris)) for name, iris in rows if iris]
+    if u.characteristics:
+        groups.append(
+            Group(Markup("characteristics"), [Markup(escape(c)) for c in u.characteristics])
+        )
+    must: list[Markup] = []
+    may: list[Markup] = []
+    for c in u.constraints:
+        line = Markup("{} — {}{}{}").format(
+            render.link(ox.NamedNode(c.path)),
+            c.cardinality,
+            Markup(": ") + Markup(", ").join(links(c.values)) if c.values else "",
+            Markup(' <span class="note">{}</span>').format(c.message) if c.message else "",
+        )
+        (must if c.required else may).append(line)
+    return groups, must, may
 
 
 def ontology_page(
@@ -351,10 +388,12 @@ def ontology_page(
 ) -> str:
     node = ox.NamedNode(doc.iri)
     skip = {RDF + "type", *LABELS, *DEFINITION, *CITATION}
+    used = usage(render.store, doc)
 
     def view(term: Term) -> TermView:
         n = ox.NamedNode(term.iri)
         own = [t for t in term.statements if t.subject == n]
+        u = used.get(term.iri, Usage())
         return TermView(
             term.local,
             term.iri,
@@ -368,6 +407,8 @@ def ontology_page(
             ],
             group(render, [t for t in own if t.predicate.value in CITATION], n, incoming=False),
             group(render, [t for t in own if t.predicate.value not in skip], n, incoming=False),
+            *_uses(render, u),
+            u.example,
         )
 
     header = [t for t in doc.header if t.subject == node]

@@ -257,3 +257,32 @@ def test_changes_as_data_are_generated_and_released(dist: Path) -> None:
 
 def oxi_ttl(path: Path) -> list[ox.Triple]:
     return [q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE)]
+
+
+# --- the ontology page teaches the model --------------------------------------------------------
+
+
+def test_response_page_shows_its_properties_what_is_required_and_an_example(curated) -> None:  # type: ignore[no-untyped-def]
+    import html as H
+    import re
+
+    from kg.publish.dataset import Published
+    from kg.publish.documents import Documents
+
+    docs = Documents(Published(curated), "http://127.0.0.1:8000/", live=True)
+    page = docs.document("iodm", "text/html").data.decode()
+    start = page.index('id="Response"')
+    section = page[start : page.index("</section>", start)]
+    text = H.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section)))
+    assert "in domain of" in text and "responds to" in text
+    must = text[text.index("Must state:") : text.index("May state:")]
+    assert "has response option — exactly 1" in must
+    assert "responds to — exactly 1" in must
+    assert "is public — 0 to 1" in text[text.index("May state:") :]
+    assert "# from tests/shapes/valid/" in text and "a iodm:Response" in text
+    # a property: its domain and range; a class: its superclasses; anchors are local names
+    start = page.index('id="respondsTo"')
+    prop = page[start : page.index("</section>", start)]
+    assert "domain" in prop and "range" in prop
+    assert 'id="PeacekeepingOperation"' not in page  # the module is its own document
+    assert "in range of" in page
