@@ -64,6 +64,9 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     terms of the user's files (:mod:`kg.pipeline.terms`), the SHACL shapes, then the SPARQL
     checks.
 
+    ``iodm validate`` runs this, ``iodm build`` too: what one refuses, the other does. Statements
+    only the build may make (:func:`derived_results`) are violations here as well.
+
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
     result, not also a false violation of a shape or a check comparing it, and without the
     statements about the dataset descriptions: metadata in VoID and DCAT, not data the ontology
@@ -95,6 +98,7 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
     report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
     report.add(dataset_results(sources))
+    report.add(derived_results(sources))
     relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:
         locator = Locator(sources)
@@ -172,6 +176,33 @@ def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
                     "the published home page and VoID show it",
                     focus,
                 )
+    return results
+
+
+def derived_results(sources: Sequence[Source]) -> list[ValidationResult]:
+    """A located violation for each property that only the build derives
+    (:data:`kg.pipeline.derive.DERIVED_ONLY`) stated by a source, once per source."""
+    derived_only = {ox.NamedNode(p) for p in DERIVED_ONLY}
+    results = []
+    for source in sources:
+        found = [t for t in source.triples if t.predicate in derived_only]
+        if found:
+            where = source.locate_use(found[0].predicate.value)
+            results.append(
+                ValidationResult(
+                    severity="Violation",
+                    focus_node=f"<{found[0].subject.value}>",  # type: ignore[union-attr]
+                    path=shorten(found[0].predicate.value),
+                    value="",
+                    message=f"{shorten(found[0].predicate.value)} is derived by IODM at build "
+                    "time: remove these statements, the build computes them from the data"
+                    + (f" ({len(found)} such statements)" if len(found) > 1 else ""),
+                    shape="check:derived-statement",
+                    constraint="",
+                    location=str(where or source.path or source.graph),
+                    focus_term=found[0].subject,
+                )
+            )
     return results
 
 

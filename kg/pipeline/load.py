@@ -10,16 +10,34 @@ A coding workbook or CSV folder becomes one graph per sheet (and coder), read by
 
 Each source knows where it states a subject (:meth:`Source.locate`), so every result of the
 validation can say ``file:line`` or ``file › sheet › cell``.
+
+A file is checked before it is parsed (:func:`guard`), so that no file can turn the parser
+against the machine, and every refusal is a located :class:`~kg.core.errors.ParseError`:
+
+- RDF/XML is read by expat first: a DOCTYPE declaring entities is refused (entity expansion
+  turns a kilobyte into gigabytes), and so is a document that is not well-formed XML — a
+  truncated file included, which the RDF/XML parser would otherwise accept up to its last
+  complete element;
+- nesting deeper than :data:`MAX_DEPTH` (JSON arrays and objects, Turtle's ``[ ]`` and ``( )``,
+  XML elements) is refused before parsing;
+- a literal or IRI longer than :data:`MAX_LITERAL` characters is refused with its line;
+- JSON-LD that the parser would silently drop is refused: a node whose ``@id`` or ``@type`` is
+  not an IRI, a key that is neither an IRI nor a term of the document's ``@context``;
+- a UTF-8 byte order mark is accepted (and skipped).
+
+The environment variables ``IODM_MAX_LITERAL`` and ``IODM_MAX_DEPTH`` raise the two limits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +146,7 @@ class Source:
             if self.path is None or FORMATS.get(self.path.suffix.lower()) not in SCANNED:
                 return None
             try:
-                self._text = self.path.read_text(encoding="utf-8")
+                self._text = self.path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 return None
         return self._text
@@ -265,34 +283,253 @@ def extra_files(paths: Iterable[str | Path]) -> list[tuple[Path, str, str]]:
 
 
 def parse_file(path: Path, graph: str, role: str, progress: Progress | None = None) -> Source:
-    """Parse one file into a :class:`Source`; a syntax error becomes a :class:`ParseError`."""
+    """Parse one file into a :class:`Source`; a syntax error, or anything :func:`guard`
+    refuses, becomes a located :class:`ParseError`."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(f"{path}: unknown RDF format {path.suffix!r}")
     source = Source(path, graph, role)
     triples = source.triples
     try:
-        with path.open("rb") as stream:
-            for quad in ox.parse(stream, format=fmt, base_iri=path.resolve().as_uri()):
-                if not isinstance(quad.graph_name, ox.DefaultGraph):
-                    raise ParseError(Location(str(path)), "named graphs are not accepted here")
-                triples.append(quad.triple)
-                if progress is not None and len(triples) % 50_000 == 0:
-                    progress.tick(path, len(triples))
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e}") from e
+    data = data.removeprefix(_BOM)
+    guard(path, data, fmt)
+    longest = limit("IODM_MAX_LITERAL", MAX_LITERAL)
+    try:
+        for quad in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                raise ParseError(Location(str(path)), "named graphs are not accepted here")
+            triple = quad.triple
+            for term in (triple.subject, triple.object):
+                if isinstance(term, ox.NamedNode | ox.Literal) and len(term.value) > longest:
+                    _too_long(path, data, term, longest)
+            triples.append(triple)
+            if progress is not None and len(triples) % 50_000 == 0:
+                progress.tick(path, len(triples))
     except SyntaxError as e:
         detail = _syntax_detail(e)
+        line, column = e.lineno, e.offset
+        quoted = _QUOTED.search(detail) if line is None else None
+        if quoted is not None:  # RDF/XML errors give no line: the value they quote does
+            at = data.find(quoted.group(1).encode("utf-8"))
+            line, column = (_line_at(data, at), None) if at >= 0 else (None, None)
         raise ParseError(
-            Location(str(path), e.lineno, e.offset),
+            Location(str(path), line, column),
             detail,
             "fix the syntax there; nothing was written to the store",
         ) from e
     except UnicodeDecodeError as e:
         raise ParseError(Location(str(path)), f"not UTF-8 text ({e.reason})") from e
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read: {e}") from e
     if source.is_users:
         source.provenance = import_provenance(graph, path.name, _sha256(path))
     return source
+
+
+# --- what a file may hold: checked before (and while) parsing ----------------------------------
+
+#: the longest literal or IRI a file may hold, in characters (``IODM_MAX_LITERAL`` overrides it)
+MAX_LITERAL = 1_000_000
+#: the deepest nesting a file may hold: JSON arrays and objects, Turtle's ``[ ]`` and ``( )``,
+#: XML elements (``IODM_MAX_DEPTH`` overrides it)
+MAX_DEPTH = 100
+_BOM = b"\xef\xbb\xbf"
+#: characters no IRI holds (RFC 3987): JSON-LD drops a node or a key that has them
+_NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: what the depth scan of a Turtle file looks at: strings, IRIs and comments (skipped), brackets
+_TURTLE_TOKENS = re.compile(
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*|[\[\]()]'
+)
+_QUOTED = re.compile(r"'([^'\n]{3,})'")
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_LIMIT_HINT = "nothing was written; to raise the limit, set {} (see kg/pipeline/load.py)"
+
+
+class _Refused(Exception):
+    """A refusal raised inside an expat handler, carried out of the parser."""
+
+    def __init__(self, line: int | None, detail: str, hint: str) -> None:
+        super().__init__(detail)
+        self.line, self.detail, self.hint = line, detail, hint
+
+
+def limit(name: str, default: int) -> int:
+    """A limit on input files: the environment variable ``name`` if set, else ``default``."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()) or int(value) <= 0:
+        raise UsageError(f"{name}={value!r} is not a positive whole number", f"unset {name}")
+    return int(value)
+
+
+def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
+    """Refuse, located, what would turn the parser against the machine or be silently lost:
+    XML entities and ill-formed (truncated) XML, nesting deeper than :data:`MAX_DEPTH`, JSON
+    that is not JSON, and JSON-LD nodes or keys that the parser would drop."""
+    depth = limit("IODM_MAX_DEPTH", MAX_DEPTH)
+    if fmt == ox.RdfFormat.RDF_XML:
+        _guard_xml(path, data, depth)
+    elif fmt == ox.RdfFormat.JSON_LD:
+        _check_depth(path, data, _JSON_TOKENS, b"[{", b"]}", depth)
+        try:
+            document = json.loads(data)
+        except json.JSONDecodeError as e:
+            raise ParseError(
+                Location(str(path), e.lineno, e.colno),
+                f"not JSON: {e.msg}",
+                "fix the syntax there; nothing was written to the store",
+            ) from e
+        except UnicodeDecodeError as e:
+            raise ParseError(Location(str(path)), f"not UTF-8 text ({e.reason})") from e
+        _guard_jsonld(path, data, document)
+    elif fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data):
+        _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
+
+
+def _check_depth(
+    path: Path, data: bytes, tokens: re.Pattern[bytes], opening: bytes, closing: bytes, most: int
+) -> None:
+    depth = 0
+    for m in tokens.finditer(data):
+        if m.end() - m.start() != 1:
+            continue
+        c = data[m.start()]
+        if c in opening:
+            depth += 1
+            if depth > most:
+                raise ParseError(
+                    Location(str(path), _line_at(data, m.start())),
+                    f"nested more than {most} levels deep",
+                    "flatten the data (name the nested nodes); "
+                    + _LIMIT_HINT.format("IODM_MAX_DEPTH"),
+                )
+        elif c in closing:
+            depth -= 1
+
+
+def _guard_xml(path: Path, data: bytes, most: int) -> None:
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    depth = 0
+
+    def start(name: str, attributes: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > most:
+            raise _Refused(
+                parser.CurrentLineNumber,
+                f"XML elements nested more than {most} levels deep",
+                "flatten the data; " + _LIMIT_HINT.format("IODM_MAX_DEPTH"),
+            )
+
+    def end(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+
+    def entity(name: str, *_: object) -> None:
+        raise _Refused(
+            parser.CurrentLineNumber,
+            f"the DOCTYPE declares the XML entity {name!r}: entities are refused (their "
+            "expansion can turn a small file into gigabytes)",
+            "write the values (or IRIs) in full and remove the DOCTYPE, or convert the file "
+            "to Turtle; nothing was written to the store",
+        )
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.EntityDeclHandler = entity
+    try:
+        parser.Parse(data, True)
+    except _Refused as e:
+        raise ParseError(Location(str(path), e.line), e.detail, e.hint) from None
+    except expat.ExpatError as e:
+        last = e.lineno >= data.count(b"\n") and e.code in (
+            expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
+            expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
+            expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR],
+        )
+        raise ParseError(
+            Location(str(path), e.lineno, e.offset + 1),
+            f"not well-formed XML: {expat.errors.messages[e.code]}"
+            + (" (the file ends before the document does: is it truncated?)" if last else ""),
+            "fix the XML there; nothing was written to the store",
+        ) from None
+
+
+def _guard_jsonld(path: Path, data: bytes, document: object) -> None:
+    """Refuse what a JSON-LD parser drops without a word: a node whose ``@id`` or ``@type``
+    is not an IRI, a key that is neither a keyword, an IRI (or compact IRI) nor a term of an
+    ``@context`` of the document (when every context is in the document, without
+    ``@vocab``)."""
+    contexts = list(_contexts(document))
+    local = all(isinstance(c, dict) and "@vocab" not in c for c in contexts)
+    terms = {k for c in contexts if isinstance(c, dict) for k in c}
+
+    def refuse(value: str, detail: str) -> None:
+        needle = json.dumps(value, ensure_ascii=False).encode("utf-8")
+        at = data.find(needle)
+        raise ParseError(
+            Location(str(path), _line_at(data, at) if at >= 0 else None),
+            detail,
+            'JSON-LD drops it without a word; write an absolute IRI (no spaces or <>"{}|^`\\)'
+            " or define the term in the @context; nothing was written to the store",
+        )
+
+    for node in _nodes(document):
+        for key, value in node.items():
+            if key in ("@id", "@type"):
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, str) and v not in terms and _NOT_IRI.search(v):
+                        refuse(v, f"{key} {json.dumps(v)} is not an IRI")
+            elif not key.startswith("@") and key not in terms:
+                if _NOT_IRI.search(key):
+                    refuse(key, f"the key {json.dumps(key)} is not an IRI")
+                if local and ":" not in key:
+                    refuse(key, f"the key {json.dumps(key)} is not defined by any @context")
+
+
+def _contexts(document: object) -> Iterator[object]:
+    todo = [document]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list):
+            todo += item
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if key == "@context":
+                    yield from value if isinstance(value, list) else [value]
+                else:
+                    todo.append(value)
+
+
+def _nodes(document: object) -> Iterator[dict[str, object]]:
+    """Every JSON object of the document outside ``@context`` and ``@value`` objects."""
+    todo = [document]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, list):
+            todo += item
+        elif isinstance(item, dict) and "@value" not in item:
+            yield item
+            todo += [v for k, v in item.items() if k != "@context"]
+
+
+def _too_long(path: Path, data: bytes, term: ox.NamedNode | ox.Literal, most: int) -> None:
+    at = data.find(term.value[:200].encode("utf-8"))
+    kind = "an IRI" if isinstance(term, ox.NamedNode) else "a literal"
+    raise ParseError(
+        Location(str(path), _line_at(data, at) if at >= 0 else None),
+        f"{kind} of {len(term.value):,} characters: longer than the {most:,} a file may hold",
+        "link to a document instead of holding its text; " + _LIMIT_HINT.format("IODM_MAX_LITERAL"),
+    )
+
+
+def _line_at(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
 
 
 def import_provenance(graph: str, where: str, digest: str) -> list[ox.Triple]:

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -38,53 +39,159 @@ UNDECLARED_PROPERTY = "check:undeclared-property"
 
 # --- ill-typed literals --------------------------------------------------------------------------
 
-#: what to write instead, by datatype (the XSD datatypes IODM's shapes and ontology use)
+#: what to write instead, by datatype: every XSD datatype RDF 1.1 admits as a literal's (the
+#: ones checked), except xsd:string, where any text is valid
 LEXICAL_HINTS = {
     "date": "write it as YYYY-MM-DD (or YYYY-MM with xsd:gYearMonth, YYYY with xsd:gYear)",
     "gYearMonth": "write it as YYYY-MM (or YYYY with xsd:gYear)",
     "gYear": "write it as YYYY, four digits",
+    "gMonth": "write it as --MM, e.g. --04",
+    "gDay": "write it as ---DD, e.g. ---12",
+    "gMonthDay": "write it as --MM-DD, a day the month has, e.g. --04-12",
+    "time": "write it as hh:mm:ss, a time zone (Z or +hh:mm) may follow",
     "dateTime": "write it as YYYY-MM-DDThh:mm:ss, a time zone (Z or +hh:mm) may follow",
+    "dateTimeStamp": "write it as YYYY-MM-DDThh:mm:ss followed by a time zone (Z or +hh:mm)",
+    "duration": "write it as an ISO 8601 duration, e.g. P1Y2M or P3DT4H",
+    "yearMonthDuration": "write it as an ISO 8601 duration of years and months, e.g. P1Y2M",
+    "dayTimeDuration": "write it as an ISO 8601 duration of days and time, e.g. P3DT4H",
     "integer": "write a whole number in digits, e.g. 12 (no spaces, separators or decimals)",
     "decimal": "write a number with a decimal point, e.g. 12.5 (no comma, no exponent)",
     "double": "write a number such as 12.5 or 1.25E3 (or INF, -INF, NaN)",
+    "float": "write a number such as 12.5 or 1.25E3 (or INF, -INF, NaN)",
     "boolean": "write true or false",
     "positiveInteger": "write a whole number greater than 0",
     "nonNegativeInteger": "write a whole number, 0 or more",
+    "negativeInteger": "write a whole number less than 0",
+    "nonPositiveInteger": "write a whole number, 0 or less",
+    "long": "write a whole number between -9223372036854775808 and 9223372036854775807",
+    "int": "write a whole number between -2147483648 and 2147483647",
+    "short": "write a whole number between -32768 and 32767",
+    "byte": "write a whole number between -128 and 127",
+    "unsignedLong": "write a whole number between 0 and 18446744073709551615",
+    "unsignedInt": "write a whole number between 0 and 4294967295",
+    "unsignedShort": "write a whole number between 0 and 65535",
+    "unsignedByte": "write a whole number between 0 and 255",
+    "normalizedString": "write it without tabs or line breaks",
+    "token": "write it without tabs, line breaks, leading, trailing or double spaces",
+    "language": "write a language tag, e.g. en or fr-CA",
+    "Name": "write an XML name: a letter, _ or : then letters, digits, . - _ :",
+    "NCName": "write an XML name without colons: a letter or _ then letters, digits, . - _",
+    "NMTOKEN": "write letters, digits, . - _ : only",
+    "anyURI": 'write an IRI without spaces or <>"{}|^`\\',
+    "hexBinary": "write an even number of hexadecimal digits (0-9, A-F)",
+    "base64Binary": "write base64 (A-Z, a-z, 0-9, + and /, padded with =)",
 }
 
 # Is a lexical form valid for its datatype? rdflib's Literal(...).ill_typed does not say for
 # xsd:gYear or xsd:gYearMonth and accepts "1_000" as an integer, "1e3" as a decimal and
 # "2021-04-12" as a dateTime (Python's own parsers); kg.core.terms.well_formed's regexes accept
 # "2021-02-30". Oxigraph's XSD datatypes (its SPARQL casts) follow XML Schema 1.1, calendar
-# included, so one query over the typed literals answers for all of them at once.
-_VALIDITY = """
-PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-SELECT ?i WHERE {
-  ?i <urn:iodm:datatype> ?d ; <urn:iodm:text> ?t .
-  BIND (COALESCE(
-    IF(?d = xsd:date, isLiteral(xsd:date(?t)),
-    IF(?d = xsd:gYearMonth, isLiteral(xsd:gYearMonth(?t)),
-    IF(?d = xsd:gYear, isLiteral(xsd:gYear(?t)),
-    IF(?d = xsd:dateTime, isLiteral(xsd:dateTime(?t)),
-    IF(?d = xsd:integer, isLiteral(xsd:integer(?t)),
-    IF(?d = xsd:positiveInteger, xsd:integer(?t) > 0,
-    IF(?d = xsd:nonNegativeInteger, xsd:integer(?t) >= 0,
-    IF(?d = xsd:decimal, isLiteral(xsd:decimal(?t)),
-    IF(?d = xsd:double, isLiteral(xsd:double(?t)),
-    IF(?d = xsd:boolean, isLiteral(xsd:boolean(?t)), true)))))))))),
-    false) AS ?ok)
-  FILTER (!?ok)
+# included, so one query over the typed literals answers for all of them at once; the integer
+# types (ranges, not all in 64 bits) and the string-like ones (patterns) are checked here.
+_CASTS = {
+    name: f"isLiteral(xsd:{name}(?t))"
+    for name in (
+        "date",
+        "gYearMonth",
+        "gYear",
+        "gMonth",
+        "gDay",
+        "time",
+        "dateTime",
+        "duration",
+        "yearMonthDuration",
+        "dayTimeDuration",
+        "decimal",
+        "double",
+        "float",
+        "boolean",
+    )
 }
+_CASTS["dateTimeStamp"] = 'isLiteral(xsd:dateTime(?t)) && REGEX(?t, "(Z|[+-][0-9]{2}:[0-9]{2})$")'
+
+
+def _validity_query() -> str:
+    test = "true"
+    for name, expression in reversed(_CASTS.items()):
+        test = f"IF(?d = xsd:{name}, {expression},\n    {test})"
+    return f"""
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+SELECT ?i WHERE {{
+  ?i <urn:iodm:datatype> ?d ; <urn:iodm:text> ?t .
+  BIND (COALESCE({test}, false) AS ?ok)
+  FILTER (!?ok)
+}}
 """
 
 
+_VALIDITY = _validity_query()
+
+#: the integer types: (least, greatest), None for no bound
+_INTEGERS: dict[str, tuple[int | None, int | None]] = {
+    "integer": (None, None),
+    "positiveInteger": (1, None),
+    "nonNegativeInteger": (0, None),
+    "negativeInteger": (None, -1),
+    "nonPositiveInteger": (None, 0),
+    "long": (-(2**63), 2**63 - 1),
+    "int": (-(2**31), 2**31 - 1),
+    "short": (-(2**15), 2**15 - 1),
+    "byte": (-(2**7), 2**7 - 1),
+    "unsignedLong": (0, 2**64 - 1),
+    "unsignedInt": (0, 2**32 - 1),
+    "unsignedShort": (0, 2**16 - 1),
+    "unsignedByte": (0, 2**8 - 1),
+}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_MONTH_DAY = re.compile(
+    r"--(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?"
+)
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_NAME_START = (
+    r"A-Za-z_:\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\uFFFD"
+)
+_NAME_CHAR = _NAME_START + r"\-.0-9\u00B7\u0300-\u036F\u203F-\u2040"
+#: the string-like types, by their lexical pattern
+_PATTERNS = {
+    "normalizedString": r"[^\r\n\t]*",
+    "token": r"(?:[^\s]+(?: [^\s]+)*)?",
+    "language": r"[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*",
+    "Name": f"[{_NAME_START}][{_NAME_CHAR}]*",
+    "NCName": f"[{_NAME_START.replace(':', '')}][{_NAME_CHAR.replace(':', '')}]*",
+    "NMTOKEN": f"[{_NAME_CHAR}]+",
+    "anyURI": r'[^\x00-\x20<>"{}|^`\\]*',
+    "hexBinary": r"(?:[0-9A-Fa-f]{2})*",
+    "base64Binary": r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+}
+
+
+def _valid_here(datatype: str, text: str) -> bool | None:
+    """Whether ``text`` is valid for an integer or string-like ``datatype``; None for the
+    datatypes the store's casts answer for."""
+    if datatype in _INTEGERS:
+        if not _INTEGER.fullmatch(text):
+            return False
+        least, greatest = _INTEGERS[datatype]
+        n = int(text)
+        return (least is None or n >= least) and (greatest is None or n <= greatest)
+    if datatype == "gMonthDay":  # Oxigraph refuses --02-29, which XML Schema allows
+        m = _MONTH_DAY.fullmatch(text)
+        return m is not None and int(m.group(2)) <= _DAYS[int(m.group(1)) - 1]
+    if datatype in _PATTERNS:
+        return re.fullmatch(_PATTERNS[datatype], text) is not None
+    return None
+
+
 # Forms certainly valid (a subset of each lexical space: a day up to 28 is in every month, 18
-# digits fit Oxigraph's 64-bit integers): most literals, settled without the store.
+# digits fit Oxigraph's 64-bit integers): most literals, settled without the store. Every
+# datatype checked has one, if only a pattern that matches nothing.
 _DAY = r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
 _NUMBER = r"-?[0-9]{1,15}(\.[0-9]{1,15})?"
+_NOTHING = r"(?!)"
 _SURELY_VALID = {
     XSD + name: re.compile(pattern)
     for name, pattern in {
+        **dict.fromkeys(LEXICAL_HINTS, _NOTHING),
         "date": _DAY,
         "gYearMonth": r"[0-9]{4}-(0[1-9]|1[0-2])",
         "gYear": r"[0-9]{4}",
@@ -94,6 +201,7 @@ _SURELY_VALID = {
         "nonNegativeInteger": r"0|[1-9][0-9]{0,17}",
         "decimal": _NUMBER,
         "double": _NUMBER + r"([eE][+-]?[0-9]{1,3})?",
+        "float": _NUMBER + r"([eE][+-]?[0-9]{1,3})?",
         "boolean": r"true|false|0|1",
     }.items()
 }
@@ -129,19 +237,26 @@ def ill_typed(sources: Iterable[Source]) -> list[BadLiteral]:
         },
         key=lambda o: (o.datatype.value, o.value),
     )
-    if not literals:
-        return []
+    bad = set()
+    asked = []
+    for o in literals:
+        here = _valid_here(o.datatype.value.removeprefix(XSD), o.value)
+        if here is None:
+            asked.append(o)
+        elif not here:
+            bad.add(o)
+    if not asked:
+        return [BadLiteral(s, t) for s, t in typed if t.object in bad]
     # the lexical form as a plain string beside its datatype: SPARQL's DATATYPE() gives
     # xsd:integer for an xsd:positiveInteger literal on Oxigraph
     store = ox.Store()
     datatype, text = ox.NamedNode("urn:iodm:datatype"), ox.NamedNode("urn:iodm:text")
-    for i, o in enumerate(literals):
+    for i, o in enumerate(asked):
         node = ox.NamedNode(f"urn:iodm:literal:{i}")
         store.add(ox.Quad(node, datatype, o.datatype))
         store.add(ox.Quad(node, text, ox.Literal(o.value)))
-    bad = set()
     for solution in store.query(_VALIDITY):  # type: ignore[union-attr]
-        bad.add(literals[int(solution["i"].value.rsplit(":", 1)[1])])
+        bad.add(asked[int(solution["i"].value.rsplit(":", 1)[1])])
     return [BadLiteral(s, t) for s, t in typed if t.object in bad]
 
 
@@ -176,7 +291,28 @@ def _literal_location(source: Source, subject: object, o: ox.Literal) -> str:
         line = literal_line(text, o.value, (where.line or 1) if where else 1)
         if line is not None:
             return str(Location(str(source.path), line))
+    if where is None and text is None and source.path is not None:
+        line = _line_in_file(source.path, o.value)
+        if line is not None:
+            return str(Location(str(source.path), line))
     return str(where) if where else ""
+
+
+def _line_in_file(path: Path, lexical: str) -> int | None:
+    """The first line of a JSON-LD or RDF/XML file that holds ``lexical`` as a JSON string or
+    an XML text or attribute value."""
+    import json
+    from html import escape
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    for needle in (json.dumps(lexical, ensure_ascii=False), f">{escape(lexical, False)}<"):
+        at = text.find(needle)
+        if at >= 0:
+            return text.count("\n", 0, at) + 1
+    return None
 
 
 def without(sources: Sequence[Source], found: Sequence[BadLiteral]) -> list[Source]:
