@@ -29,13 +29,15 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
@@ -48,9 +50,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.core.errors import IODMError, UsageError
 from kg.core.namespaces import ID
+from kg.core.results import Result
 from kg.publish import html
 from kg.publish.dataset import DatasetSpec, Limits, Published, QueryTimeout, ResultTooLarge
 from kg.publish.documents import Document, Documents, NotFound, result_types
+from kg.publish.guard import (
+    Busy,
+    PoolLimits,
+    QueryMemory,
+    QueryPool,
+    TextLimits,
+    check_text,
+    refuse_network,
+)
 from kg.publish.negotiate import (
     DOCUMENT_TYPES,
     HTML,
@@ -69,9 +81,17 @@ TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml", 
 
 @dataclass
 class ServerConfig:
+    """How the server runs. ``base_url`` is where clients reach it: every absolute link and
+    redirect is built from it, never from the request's ``Host`` header. ``limits`` (time,
+    rows), ``text`` and ``pool`` are the query limits of :mod:`kg.publish.guard`; with
+    ``pool.workers`` 0, queries run in a thread of the server process (not stoppable: for
+    platforms without worker processes only)."""
+
     update_token: str | None = None
     limits: Limits = field(default_factory=Limits)
-    workers: int = 4
+    text: TextLimits = field(default_factory=TextLimits)
+    pool: PoolLimits = field(default_factory=PoolLimits)
+    base_url: str = "http://127.0.0.1:8000/"
 
 
 class Forbidden(IODMError):
@@ -96,6 +116,8 @@ STATUSES: tuple[tuple[type[IODMError], int], ...] = (
     (UsageError, 400),  # malformed queries (QueryError) and requests
     (ResultTooLarge, 400),
     (QueryTimeout, 503),
+    (QueryMemory, 503),
+    (Busy, 503),
 )
 
 
@@ -109,6 +131,8 @@ def error_response(request: Request, error: Exception) -> Response:
     headers = {"Vary": "Accept"} if isinstance(error, NotAcceptable) else {}
     if isinstance(error, Forbidden) and error.challenge:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, Busy):
+        headers["Retry-After"] = "5"
     return PlainTextResponse(
         f"{status} {HTTPStatus(status).phrase}: {error}\n", status_code=status, headers=headers
     )
@@ -137,16 +161,114 @@ class HeadMiddleware:
         await self.app({**scope, "method": "GET"}, receive, drop_body)
 
 
+#: Characters no IRI may hold (RFC 3987), so no published path either.
+_NOT_IN_IRIS = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f]')
+
+
+def odd_path(raw_path: bytes) -> str | None:
+    """Why a request path cannot name anything published, or None: not UTF-8 once decoded,
+    a character no IRI holds (space, NUL, a control, ``<>"{}|^`\\``), or a ``.``/``..``
+    segment.
+
+    >>> [odd_path(p) for p in (b"/doc/x", b"/doc/a%20b", b"/doc/%ff", b"/doc/%2e%2e/x")]
+    [None, 'a character no IRI holds', 'not UTF-8', 'a . or .. segment']
+    """
+    try:
+        path = unquote_to_bytes(raw_path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    if _NOT_IN_IRIS.search(path):
+        return "a character no IRI holds"
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return "a . or .. segment"
+    return None
+
+
+class PathGuard:
+    """A path that cannot name anything published answers 404 before any route sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope["path"].encode("utf-8", "surrogateescape")
+            why = odd_path(raw.split(b"?", 1)[0])
+            if why is not None:
+                text = f"404 Not Found: nothing is published at this path ({why})\n"
+                await PlainTextResponse(text, status_code=404)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class Server:
     """The running server: what it publishes, its configuration, the pool queries run on."""
 
     def __init__(self, published: Published, config: ServerConfig) -> None:
         self.published = published
         self.config = config
-        self.executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="sparql")
+        pool = config.pool
+        # one thread for each query a worker runs and each that waits for one, one for updates
+        self.capacity = max(pool.workers, 1) + pool.queue
+        self.executor = ThreadPoolExecutor(
+            max_workers=self.capacity + 1, thread_name_prefix="sparql"
+        )
+        self.pool = QueryPool(pool) if pool.workers > 0 else None
+        self.in_flight = 0
+
+    def warm_up(self) -> None:
+        """Start the query workers and give them the snapshot (else the first query does)."""
+        if self.pool is not None:
+            self.pool.warm_up(self.published.snapshot, self.published.quads)
+
+    async def query(
+        self, text: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
+    ) -> Result:
+        """Run a query within every limit of :mod:`kg.publish.guard`."""
+        check_text(text, self.config.text)
+        if self.in_flight >= self.capacity:
+            raise Busy(
+                "the server is answering as many queries as it can", "retry in a few seconds"
+            )
+        self.in_flight += 1
+        try:
+            if self.pool is None:
+                return await self._in_thread(text, dataset, base_iri)
+            spec = dataset if dataset is not None and dataset.given else DatasetSpec()
+            published, limits = self.published, self.config.limits
+            result: Result = await asyncio.get_running_loop().run_in_executor(
+                self.executor,
+                partial(
+                    self.pool.run,
+                    published.snapshot,
+                    published.quads,
+                    text,
+                    base_iri=base_iri,
+                    default_graphs=spec.default_graphs,
+                    named_graphs=spec.named_graphs,
+                    max_rows=limits.max_rows,
+                    timeout=limits.timeout,
+                ),
+            )
+            return result
+        finally:
+            self.in_flight -= 1
+
+    async def _in_thread(
+        self, text: str, dataset: DatasetSpec | None, base_iri: str | None
+    ) -> Result:
+        def run(cancel: threading.Event) -> Result:
+            refuse_network(text)
+            return self.published.query(
+                text, dataset, base_iri, limits=self.config.limits, cancel=cancel
+            )
+
+        result: Result = await self.run(run)
+        return result
 
     async def run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run blocking work on the query pool, waiting at most the time limit."""
+        """Run blocking work in a thread, waiting at most the time limit (the work itself is
+        told to stop through its ``cancel`` event, which only a reader can honour)."""
         cancel = threading.Event()
         future = self.executor.submit(fn, *args, cancel=cancel, **kwargs)
         try:
@@ -161,14 +283,27 @@ class Server:
             ) from e
 
 
+def iri_path(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
+    """A path that makes no IRI (the engine refuses it) is 404, as any path naming nothing."""
+
+    def answer(request: Request) -> Response:
+        try:
+            return handler(request)
+        except ValueError as e:
+            raise NotFound(f"nothing is published at {request.url.path}: {e}") from None
+
+    return answer
+
+
 def server_of(request: Request) -> Server:
     server: Server = request.app.state.server
     return server
 
 
 def documents(request: Request) -> Documents:
-    """The documents as this request sees the site (its host and root path)."""
-    return Documents(server_of(request).published, str(request.base_url), live=True)
+    """The documents of the site at the configured base URL (never the request's ``Host``)."""
+    server = server_of(request)
+    return Documents(server.published, server.config.base_url, live=True)
 
 
 def respond(
@@ -233,7 +368,7 @@ def document_route(prefix: str) -> Route:
         location = None if explicit else docs.variant(path, media)
         return respond(docs.document(path, media), location=location)
 
-    return Route(f"/{prefix}{{rest:path}}", answer, methods=["GET"])
+    return Route(f"/{prefix}{{rest:path}}", iri_path(answer), methods=["GET"])
 
 
 def void(request: Request) -> Response:
@@ -268,7 +403,7 @@ async def query_page(request: Request) -> Response:
             example, bound, example_text = _example(params)
             text = example_text if text is None else text
         if text:
-            result = await server.run(server.published.query, text, limits=server.config.limits)
+            result = await server.query(text)
     except IODMError as e:
         error, status = str(e), status_of(e)
     page = documents(request).query_page(
@@ -283,6 +418,9 @@ def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str
     from kg.store import bind_parameters
 
     example = get(params["example"])
+    names = [k for k, _ in params.multi_items() if k.startswith("p.")]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        raise UsageError(f"parameter {name[2:]} is given more than once", "give it once")
     given = {k[2:]: v for k, v in params.items() if k.startswith("p.")}
     bindings = example.bindings(given)
     bound = [
@@ -377,13 +515,7 @@ async def sparql(request: Request) -> Response:
         await _update(request, server, text, params, docs.endpoint)
         return Response(status_code=204)
     dataset = DatasetSpec(_all(params, "default-graph-uri"), _all(params, "named-graph-uri"))
-    result = await server.run(
-        server.published.query,
-        text,
-        dataset=dataset,
-        base_iri=docs.endpoint,
-        limits=server.config.limits,
-    )
+    result = await server.query(text, dataset, docs.endpoint)
     media = negotiate(accept, result_types(result))
     return respond(docs.results(result, media, text))
 
@@ -399,7 +531,10 @@ async def _update(
         raise Forbidden("updates need the header Authorization: Bearer TOKEN", challenge=True)
     dataset = DatasetSpec(_all(params, "using-graph-uri"), _all(params, "using-named-graph-uri"))
 
+    check_text(text, server.config.text)
+
     def run(cancel: threading.Event) -> None:
+        refuse_network(text, update=True)
         server.published.update(text, dataset=dataset, base_iri=endpoint)
 
     await server.run(run)
@@ -418,12 +553,16 @@ def create_app(published: Published, config: ServerConfig | None = None) -> Star
         Route("/.well-known/void", void, methods=["GET"]),
         Route("/iodm/void", void, methods=["GET"]),
         Route("/dumps/{name}", dump, methods=["GET"]),
-        Route("/id/{rest:path}", see_other, methods=["GET"]),
+        Route("/id/{rest:path}", iri_path(see_other), methods=["GET"]),
         Route("/context.jsonld", context, methods=["GET"]),
         document_route("doc/"),
         document_route("graph/"),
         document_route("iodm"),
-        Route("/{rest:path}", see_other_own, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        Route(
+            "/{rest:path}",
+            iri_path(see_other_own),
+            methods=["GET", "POST", "PUT", "DELETE", "PATCH"],
+        ),
     ]
     handlers: dict[Any, Callable[[Request, Exception], Response]] = {
         IODMError: error_response,
@@ -433,6 +572,7 @@ def create_app(published: Published, config: ServerConfig | None = None) -> Star
         routes=routes,
         exception_handlers=handlers,
         middleware=[
+            Middleware(PathGuard),
             Middleware(HeadMiddleware),
             Middleware(
                 CORSMiddleware,

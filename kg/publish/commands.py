@@ -33,7 +33,15 @@ def add_parsers(sub: Any) -> None:
         ),
     )
     c.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    c.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    c.add_argument("--port", type=_port, default=8000, help="TCP port, 1-65535 (default: 8000)")
+    c.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=os.environ.get("IODM_SERVE_BASE_URL") or None,
+        help="where clients reach the server (behind a proxy, its public URL): every link and "
+        "redirect is built from it, never from the Host header (default: http://HOST:PORT/; "
+        "$IODM_SERVE_BASE_URL)",
+    )
     c.add_argument("--store", metavar="DESCRIPTOR", default=argparse.SUPPRESS, help=store_help)
     c.add_argument(
         "--update-token",
@@ -41,16 +49,20 @@ def add_parsers(sub: Any) -> None:
         default=os.environ.get(TOKEN_ENV) or None,
         help=f"accept SPARQL updates that carry 'Authorization: Bearer TOKEN' (or ${TOKEN_ENV})",
     )
-    c.add_argument(
-        "--timeout", type=float, default=30.0, metavar="S", help="query time limit (default 30)"
+    limits = c.add_argument_group(
+        "query limits",
+        "Each query runs in a worker process that is stopped at its limits; each default can "
+        "also be set by the environment variable named in brackets.",
     )
-    c.add_argument(
-        "--max-rows",
-        type=int,
-        default=10_000,
-        metavar="N",
-        help="most rows (or triples) one query may return (default 10000)",
-    )
+    for flag, kind, default, metavar, text in SERVE_LIMITS:
+        env = "IODM_SERVE_" + flag.upper().replace("-", "_")
+        limits.add_argument(
+            f"--{flag}",
+            type=kind,
+            default=os.environ.get(env) or default,
+            metavar=metavar,
+            help=f"{text} (default {default}; ${env})",
+        )
     c.set_defaults(func=cmd_serve)
 
     c = sub.add_parser(
@@ -94,6 +106,56 @@ def add_parsers(sub: Any) -> None:
     c.set_defaults(func=cmd_release)
 
 
+def _number(text: str, *, integer: bool, high: float, zero: bool = False, low: int = 1) -> Any:
+    """An argparse type: a finite number, positive (or 0 if ``zero``) and at most ``high``."""
+    try:
+        value = int(text, 10) if integer else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not {'a whole number' if integer else 'a number'}"
+        ) from None
+    ok = value == value and value <= high and (value > 0 or (zero and value == 0))
+    if not ok or (integer and value and value < low):
+        least = 0 if zero else (low if integer else "more than 0")
+        raise argparse.ArgumentTypeError(f"{text} is out of range: give {least} to {high:g}")
+    return value
+
+
+def _port(text: str) -> int:
+    value: int = _number(text, integer=True, high=65535)
+    return value
+
+
+def _seconds(text: str) -> float:
+    value: float = _number(text, integer=False, high=86_400)
+    return value
+
+
+def _count(text: str) -> int:
+    value: int = _number(text, integer=True, high=10**9)
+    return value
+
+
+def _zero_or_more(text: str) -> int:
+    value: int = _number(text, integer=True, high=1024, zero=True)
+    return value
+
+
+#: The serve options that limit queries: flag, type, default, metavar, help.
+SERVE_LIMITS: tuple[tuple[str, Any, Any, str, str], ...] = (
+    ("timeout", _seconds, 30.0, "S", "CPU seconds one query may use"),
+    ("max-rows", _count, 10_000, "N", "most rows (or triples) one query may return"),
+    ("max-result-mb", _count, 64, "MB", "largest result one query may return"),
+    ("memory-mb", _count, 1024, "MB", "memory one query may add to its worker process"),
+    ("workers", _zero_or_more, 2, "N", "worker processes, so queries running at once"),
+    ("queue", _zero_or_more, 32, "N", "queries that may wait for a free worker"),
+    ("queue-wait", _seconds, 10.0, "S", "seconds a query may wait for a free worker"),
+    ("max-query-bytes", _count, 65_536, "N", "longest query text"),
+    ("max-depth", _count, 16, "N", "deepest nesting of { ( [ in a query"),
+    ("max-operators", _count, 128, "N", "most operators of one kind (UNION, OPTIONAL, path step…)"),
+)
+
+
 def _positive(name: str, value: float) -> None:
     from kg.core.errors import UsageError
 
@@ -102,18 +164,33 @@ def _positive(name: str, value: float) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from kg.publish.app import ServerConfig
     from kg.publish.dataset import Limits
+    from kg.publish.guard import PoolLimits, TextLimits
     from kg.publish.server import serve
 
-    _positive("--timeout", args.timeout)
-    _positive("--max-rows", args.max_rows)
-    _positive("--port", args.port)
+    config = ServerConfig(
+        update_token=args.update_token,
+        limits=Limits(timeout=args.timeout, max_rows=args.max_rows),
+        text=TextLimits(
+            max_bytes=args.max_query_bytes,
+            max_depth=args.max_depth,
+            max_operators=args.max_operators,
+        ),
+        pool=PoolLimits(
+            memory_mb=args.memory_mb,
+            max_result_mb=args.max_result_mb,
+            workers=args.workers,
+            queue=args.queue,
+            queue_wait=args.queue_wait,
+        ),
+    )
     return serve(
         getattr(args, "store", None),
         host=args.host,
         port=args.port,
-        update_token=args.update_token,
-        limits=Limits(timeout=args.timeout, max_rows=args.max_rows),
+        base_url=args.base_url,
+        config=config,
     )
 
 

@@ -78,6 +78,18 @@ def examples() -> list[Any]:
     return [q for q in library().values() if q.group == "cq"]
 
 
+def safe_href(href: str) -> bool:
+    """Whether a link target is an http(s) URL or a path on this site (no other scheme).
+
+    >>> [safe_href(h) for h in ("/doc/x", "https://a.org/", "javascript:alert(1)", "//evil")]
+    [True, True, False, False]
+    """
+    if href.startswith("/"):
+        return not href.startswith("//")
+    scheme = href.partition(":")[0].lower()
+    return scheme in ("http", "https") and not any(c in href for c in "\x00\t\n\r")
+
+
 class Render:
     """Writes RDF terms as HTML for one site: links go to this site's pages where they exist."""
 
@@ -112,9 +124,16 @@ class Render:
         return label_of(self.store, node) or display(node.value)
 
     def link(self, node: object, depth: int = 0) -> Markup:
+        """A term as HTML: an IRI as a link when it leads to a page of this site or to an
+        http(s) address (a ``javascript:``, ``data:`` … IRI is shown as text, never live)."""
         if isinstance(node, ox.NamedNode):
+            href = self.href(node.value)
+            if not safe_href(href):
+                return Markup('<span class="iri" title="{}">{}</span>').format(
+                    node.value, self.name(node)
+                )
             return Markup('<a href="{}" title="{}">{}</a>').format(
-                self.href(node.value), node.value, self.name(node)
+                href, node.value, self.name(node)
             )
         if isinstance(node, ox.BlankNode):
             return self.blank(node, depth)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from kg.core.errors import UsageError
-from kg.publish.dataset import Limits, Published
+from kg.publish.dataset import Published
 from kg.store import SparqlStore, open_store
+
+if TYPE_CHECKING:
+    from kg.publish.app import ServerConfig
 
 
 def serve(
@@ -14,13 +20,25 @@ def serve(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    update_token: str | None = None,
-    limits: Limits | None = None,
+    base_url: str | None = None,
+    config: ServerConfig | None = None,
 ) -> int:
+    """Serve until interrupted. ``base_url`` (default ``http://HOST:PORT/``) is where clients
+    reach the server; every absolute link and redirect is built from it."""
     import uvicorn
 
     from kg.publish.app import ServerConfig, create_app
     from kg.publish.iris import site_form
+
+    config = config or ServerConfig()
+    update_token = config.update_token
+    base_url = base_url or f"http://{_url_host(host)}:{port}/"
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise UsageError(
+            f"--base-url {base_url!r} is not an http(s) URL", "e.g. https://example.org/kg/"
+        )
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
 
     if update_token is not None and len(update_token) < 16:
         raise UsageError("the update token is too short", "use at least 16 random characters")
@@ -36,16 +54,16 @@ def serve(
     published = Published(store)
     if update_token is None:
         store.close()
-    config = ServerConfig(update_token=update_token, limits=limits or Limits())
-    app = create_app(published, config)
+    app = create_app(published, replace(config, base_url=base_url))
+    app.state.server.warm_up()  # start the query workers now, not on the first query
     mode = "accepting updates with its token" if update_token else "read-only"
     print(
-        f"serving {store.descriptor} at http://{host}:{port}/ ({mode}; "
+        f"serving {store.descriptor} at {base_url} ({mode}; "
         f"{len(published.graphs)} graphs, {published.withheld} statements withheld for privacy)",
         file=sys.stderr,
     )
     for ns in published.dataset.namespaces:
-        print(f"  {ns}… at http://{host}:{port}/{site_form(ns)}…", file=sys.stderr)
+        print(f"  {ns}… at {base_url}{site_form(ns)}…", file=sys.stderr)
     if not published.graphs:
         fill = (
             f"`iodm push {store.descriptor}` loads the built graph into it"
@@ -59,3 +77,7 @@ def serve(
         app, host=host, port=port, log_level="warning", server_header=False, proxy_headers=False
     )
     return 0
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

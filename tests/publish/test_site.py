@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from kg.core.errors import UsageError
 from kg.core.namespaces import ID
 from kg.publish import site as site_module
-from kg.publish.app import create_app
+from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Published
 from kg.publish.site import MARKER, publish
 
@@ -71,7 +71,7 @@ def test_the_server_answers_what_the_site_holds(
     byte for byte what `iodm serve` answers (HTML aside: static pages link to .html files)."""
     out = tmp_path_factory.mktemp("same") / "site"
     publish(published, out, "http://testserver/")
-    client = TestClient(create_app(published))
+    client = TestClient(create_app(published, ServerConfig(base_url="http://testserver/")))
     resource = next(p for p in (out / "doc").rglob("*.ttl")).relative_to(out).with_suffix("")
     compared = 0
     for path in ("iodm", "iodm/pko", str(resource)):
