@@ -31,7 +31,7 @@ ONTOLOGIES = {"iodm": "https://w3id.org/iodm", "pko": "https://w3id.org/iodm/pko
 VERSIONS: list[tuple[str, str | None, str]] = [
     ("0.1.0", "1a035f4", "2026-11-25"),
     ("0.2.0", "a4a7cc5", "2026-11-25"),
-    ("0.3.0", "HEAD", "2026-12-03"),
+    ("0.3.0", None, "2026-12-03"),  # the working tree: what is being released
 ]
 
 
