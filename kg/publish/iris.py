@@ -18,7 +18,8 @@ The namespaces a researcher's dataset declares (``void:uriSpace``, e.g.
 (:class:`Namespaces`): ``https://example.org/devbank/id/bank`` is at
 ``/example.org/devbank/id/bank`` (303 See Other) and its document at
 ``/doc/example.org/devbank/id/bank``. A redirect from the namespace to
-``SITE/example.org/devbank/…`` makes the IRIs dereferenceable.
+``SITE/example.org/devbank/…`` makes the IRIs dereferenceable; a site deployed at the
+namespace's own host answers the IRIs' own paths too (``/devbank/id/bank``, 303 the same way).
 """
 
 from __future__ import annotations
@@ -182,13 +183,27 @@ class Namespaces:
         return self.iri_at(path[len("doc/") :])
 
     def iri_at(self, rest: str) -> str | None:
-        """The IRI ``{host}/{path}`` stands for under a declared namespace, or None."""
+        """The IRI ``{host}/{path}`` stands for under a declared namespace, or None. The IRI's
+        own path (``{path}``, without the host) stands for it too, so that a site deployed at the
+        namespace's host answers the IRIs themselves; where two namespaces share a path, the
+        host form tells them apart (the first declared, longest first, answers the short one).
+
+        >>> ns = Namespaces(["https://example.org/devbank/"])
+        >>> ns.iri_at("example.org/devbank/id/bank"), ns.iri_at("devbank/id/bank")
+        ('https://example.org/devbank/id/bank', 'https://example.org/devbank/id/bank')
+        """
         for ns in self.namespaces:
             form = site_form(ns)
             if ns.endswith("#") and rest == form[:-1]:
                 return ns[:-1]
             if rest.startswith(form) and len(rest) > len(form) and not ns.endswith("#"):
                 return ns + rest[len(form) :]
+        for ns in self.namespaces:
+            own = site_form(ns).partition("/")[2]  # the namespace's path on its own host
+            if not own or ns.endswith("#"):
+                continue
+            if rest.startswith(own) and len(rest) > len(own):
+                return ns + rest[len(own) :]
         return None
 
     def href(self, iri: str, root: str = "/", static: bool = False) -> str | None:
