@@ -48,8 +48,12 @@ def load_sources(
     extra: Iterable[str | Path] = (), progress: Progress | None = None, core_only: bool = False
 ) -> list[Source]:
     """Parse the packaged ontology, shapes and curated data (see ``packaged_files``), then the
-    user's files: RDF, coding workbooks, CSV sheets or folders of them."""
-    return parse_all([*packaged_files(core_only), *extra_files(extra)], progress)
+    user's files: RDF, coding workbooks, CSV sheets or folders of them. A file that states
+    what only the build derives is refused here (:func:`refuse_derived_statements`), for
+    ``iodm validate`` as for ``iodm build``."""
+    sources = parse_all([*packaged_files(core_only), *extra_files(extra)], progress)
+    refuse_derived_statements(sources)
+    return sources
 
 
 def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
@@ -64,8 +68,8 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     terms of the user's files (:mod:`kg.pipeline.terms`), the SHACL shapes, then the SPARQL
     checks.
 
-    ``iodm validate`` runs this, ``iodm build`` too: what one refuses, the other does. Statements
-    only the build may make (:func:`derived_results`) are violations here as well.
+    ``iodm validate FILE`` and ``iodm build FILE`` both read the files with
+    :func:`load_sources` and check them with this function: what one refuses, the other does.
 
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
     result, not also a false violation of a shape or a check comparing it, and without the
@@ -98,7 +102,6 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
     report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
     report.add(dataset_results(sources))
-    report.add(derived_results(sources))
     relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:
         locator = Locator(sources)
@@ -176,33 +179,6 @@ def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
                     "the published home page and VoID show it",
                     focus,
                 )
-    return results
-
-
-def derived_results(sources: Sequence[Source]) -> list[ValidationResult]:
-    """A located violation for each property that only the build derives
-    (:data:`kg.pipeline.derive.DERIVED_ONLY`) stated by a source, once per source."""
-    derived_only = {ox.NamedNode(p) for p in DERIVED_ONLY}
-    results = []
-    for source in sources:
-        found = [t for t in source.triples if t.predicate in derived_only]
-        if found:
-            where = source.locate_use(found[0].predicate.value)
-            results.append(
-                ValidationResult(
-                    severity="Violation",
-                    focus_node=f"<{found[0].subject.value}>",  # type: ignore[union-attr]
-                    path=shorten(found[0].predicate.value),
-                    value="",
-                    message=f"{shorten(found[0].predicate.value)} is derived by IODM at build "
-                    "time: remove these statements, the build computes them from the data"
-                    + (f" ({len(found)} such statements)" if len(found) > 1 else ""),
-                    shape="check:derived-statement",
-                    constraint="",
-                    location=str(where or source.path or source.graph),
-                    focus_term=found[0].subject,
-                )
-            )
     return results
 
 

@@ -23,6 +23,7 @@ from kg.core.namespaces import (
     XSD,
     ClosedNamespace,
     owl,
+    pko,
     rdf,
     rdfs,
     schema_http,
@@ -571,4 +572,185 @@ def term_results(sources: Sequence[Source]) -> list[ValidationResult]:
                 message = terms.unknown(o.datatype.value, "class", "datatype")
                 if message:
                     report(UNKNOWN_TERM, "Violation", o.datatype.value, source, t, message)
+    return [*results.values(), *rewrite_results(sources)]
+
+
+# --- statements that rewrite the ontology ---------------------------------------------------------
+
+ONTOLOGY_AXIOM = "check:ontology-axiom"
+SAME_AS = "check:same-as"
+NOTHING = "check:owl-nothing"
+
+#: properties whose statements are axioms about their subject: a user's file that makes one
+#: about a term of a vocabulary IODM builds on changes what every other statement means
+AXIOM_PROPERTIES = frozenset(
+    {
+        rdf.type,
+        rdfs.subClassOf,
+        rdfs.subPropertyOf,
+        rdfs.domain,
+        rdfs.range,
+        owl.equivalentClass,
+        owl.equivalentProperty,
+        owl.disjointWith,
+        owl.disjointUnionOf,
+        owl.complementOf,
+        owl.unionOf,
+        owl.intersectionOf,
+        owl.oneOf,
+        owl.inverseOf,
+        owl.propertyDisjointWith,
+        owl.propertyChainAxiom,
+        owl.hasKey,
+        owl.sameAs,
+        owl.differentFrom,
+        owl.deprecated,
+        owl.onProperty,
+        owl.someValuesFrom,
+        owl.allValuesFrom,
+        owl.hasValue,
+    }
+)
+#: vocabularies IODM's ontology is made of or imports: no user's file adds axioms to their terms
+#: (a violation); for the others (FOAF, schema.org, DCMI, Basic Geo, GeoSPARQL) an alignment
+#: axiom between two vocabularies is a researcher's legitimate choice, so a warning
+OWN_VOCABULARIES = frozenset(
+    {"iodm", "pko", "org", "prov", "time", "skos", "owl", "rdf", "rdfs", "xsd"}
+)
+#: the kinds of property OWL 2 DL keeps apart (punning them is a SPARQL check's to report)
+PROPERTY_KINDS = frozenset({owl.ObjectProperty, owl.DatatypeProperty, owl.AnnotationProperty})
+
+
+def rewrite_results(sources: Sequence[Source]) -> list[ValidationResult]:
+    """Statements of the user's files that rewrite IODM's ontology, located:
+
+    - an axiom (:data:`AXIOM_PROPERTIES`) whose subject is a term of one of
+      :data:`OWN_VOCABULARIES` and that the packaged files do not state themselves (making an
+      ontology class a subclass of ``rdfs:Literal``, declaring ``iodm:Post`` deprecated, giving
+      an IODM property another domain): a violation; about a term of another known vocabulary:
+      a warning (an alignment of vocabularies is the researcher's to make, but the reasoner then
+      applies it to IODM's data too);
+    - ``owl:sameAs`` between two curated resources, two missions, or with an ontology term: a
+      violation (IODM counts missions and curated resources as distinct); with a resource of
+      the user's: nothing, that is how a researcher links data to the curated graph;
+    - ``rdf:type owl:Nothing`` (or ``rdfs:subClassOf owl:Nothing`` of a class of a known
+      vocabulary): a violation, the data is then inconsistent;
+
+    An IRI declared as two kinds of property (object, datatype, annotation) is the SPARQL check
+    ``check:dl-illegal-punning-violation``'s to report, not repeated here.
+    """
+    users = [s for s in sources if s.is_users]
+    if not users:
+        return []
+    terms = Terms(sources)
+    packaged = {t for s in sources if not s.is_users for t in s.triples}
+    missions = _subclasses(terms, {pko.PeacekeepingOperation})
+    results: dict[tuple[str, str, str], ValidationResult] = {}
+
+    def report(
+        rule: str, severity: str, source: Source, t: ox.Triple, message: str, key: str = ""
+    ) -> None:
+        s = t.subject.value  # type: ignore[union-attr]
+        k = (rule, s, key or t.predicate.value)
+        if k in results:
+            return
+        where = source.locate(s) or source.locate_use(s)
+        results[k] = ValidationResult(
+            severity=severity,
+            focus_node=display(t.subject),
+            path=display(t.predicate),
+            value=display(t.object),
+            message=message,
+            shape=rule,
+            constraint="",
+            location=str(where) if where else "",
+            focus_term=t.subject,
+        )
+
+    for source in users:
+        for t in source.triples:
+            s, p, o = t.subject, t.predicate.value, t.object
+            if not isinstance(s, ox.NamedNode):
+                continue
+            name = shorten(s.value)
+            if p == owl.sameAs and isinstance(o, ox.NamedNode) and o != s:
+                why = _same_as(terms, missions, s.value, o.value)
+                if why:
+                    report(
+                        SAME_AS,
+                        "Violation",
+                        source,
+                        t,
+                        f"{name} owl:sameAs {shorten(o.value)}: {why}; IODM counts them as "
+                        "distinct, and the reasoner would merge everything said about them",
+                        o.value,
+                    )
+                continue
+            if isinstance(o, ox.NamedNode) and o.value == owl.Nothing and p == rdf.type:
+                report(
+                    NOTHING,
+                    "Violation",
+                    source,
+                    t,
+                    f"{name} is declared a member of owl:Nothing, the empty class: the data "
+                    "would be inconsistent; remove the statement",
+                )
+                continue
+            if p not in AXIOM_PROPERTIES or t in packaged:
+                continue
+            vocabulary = terms.vocabulary(s.value)
+            if vocabulary is None or (isinstance(o, ox.NamedNode) and o.value in PROPERTY_KINDS):
+                continue  # a second kind of property: check:dl-illegal-punning-violation says so
+            if p == rdf.type and _declares_as_it_is(vocabulary, s.value, o):
+                continue  # restating that a class is a class
+            own = vocabulary.prefix in OWN_VOCABULARIES
+            report(
+                ONTOLOGY_AXIOM,
+                "Violation" if own else "Warning",
+                source,
+                t,
+                f"{name} {shorten(p)} {display(o)}: your file adds an axiom to a term of "
+                f"{vocabulary.name}"
+                + (
+                    ", which only IODM's ontology may define; state it about a term of your "
+                    "own namespace (e.g. a subclass of it) instead"
+                    if own
+                    else "; an alignment of vocabularies is yours to make, but the reasoner "
+                    "applies it to all of IODM's data"
+                ),
+            )
     return list(results.values())
+
+
+def _declares_as_it_is(vocabulary: Vocabulary, iri: str, kind: object) -> bool:
+    local = iri[len(vocabulary.namespace) :]
+    if isinstance(kind, ox.NamedNode) and kind.value in _CLASS_TYPES:
+        return local in vocabulary.classes
+    if isinstance(kind, ox.NamedNode) and kind.value in _PROPERTY_TYPES:
+        return local in vocabulary.properties
+    return False
+
+
+def _subclasses(terms: Terms, roots: set[str]) -> set[str]:
+    found = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for c, supers in terms.superclasses.items():
+            if c not in found and supers & found:
+                found.add(c)
+                changed = True
+    return found
+
+
+def _same_as(terms: Terms, missions: set[str], a: str, b: str) -> str | None:
+    """Why ``a owl:sameAs b`` is refused, or None."""
+    if a.startswith(ID) and b.startswith(ID):
+        return "both are curated resources"
+    if terms.types.get(a, set()) & missions and terms.types.get(b, set()) & missions:
+        return "both are missions"
+    for iri in (a, b):
+        v = terms.vocabulary(iri)
+        if v is not None:
+            return f"{shorten(iri)} is a term of {v.name}"
+    return None

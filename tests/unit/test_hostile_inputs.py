@@ -396,3 +396,57 @@ def test_validate_refuses_what_build_refuses(
         '<https://example.org/s/a> <http://www.w3.org/2000/01/rdf-schema#label> "a" .\n',
     )
     assert main(["validate", "--core-only", str(fine)]) == EXIT_OK
+
+
+# --- user files may not rewrite the ontology (point 4) --------------------------------------------
+
+REWRITES = """@prefix iodm: <https://w3id.org/iodm#> .
+@prefix pko: <https://w3id.org/iodm/pko#> .
+@prefix org: <http://www.w3.org/ns/org#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix schema: <https://schema.org/> .
+@prefix ex: <https://example.org/s/> .
+@prefix mission: <https://w3id.org/iodm/id/mission/> .
+iodm:Post rdfs:subClassOf rdfs:Literal .
+mission:unmil owl:sameAs mission:untac .
+ex:m1 a pko:PeacekeepingOperation .
+ex:m2 a pko:PeacekeepingOperation ; owl:sameAs ex:m1 .
+ex:thing a owl:Nothing .
+org:Post owl:disjointWith org:Organization .
+foaf:Person owl:equivalentClass schema:Person .
+iodm:Post a owl:Class ; rdfs:comment "restating what IODM says, and annotating: fine" .
+ex:mine owl:sameAs mission:unmil .
+ex:OwnPost rdfs:subClassOf iodm:Post .
+ex:q a owl:ObjectProperty , owl:DatatypeProperty .
+"""
+
+
+def test_statements_that_rewrite_the_ontology_are_refused_with_their_line(
+    tmp_path: Path,
+) -> None:
+    from kg.pipeline.build import check_sources, load_sources
+
+    path = write(tmp_path, "rewrite.ttl", REWRITES)
+    report = check_sources(load_sources([path]))
+    found = {
+        (r.location.rsplit(":", 1)[1], r.severity, r.shape)
+        for r in report.results
+        if r.location.startswith(str(path))
+        and (
+            r.shape.startswith(("check:ontology", "check:same-as", "check:owl-nothing"))
+            or "punning" in r.shape
+        )
+    }
+    assert found == {
+        ("10", "Violation", "check:ontology-axiom"),  # a class made a subclass of rdfs:Literal
+        ("11", "Violation", "check:same-as"),  # two curated missions
+        ("13", "Violation", "check:same-as"),  # two missions of the user's
+        ("14", "Violation", "check:owl-nothing"),
+        ("15", "Violation", "check:ontology-axiom"),  # an axiom on ORG's terms
+        ("16", "Warning", "check:ontology-axiom"),  # aligning FOAF and schema.org
+        ("20", "Violation", "check:dl-illegal-punning-violation"),
+    }
+    messages = {r.shape: r.message for r in report.results if r.location.endswith(":10")}
+    assert "state it about a term of your own namespace" in messages["check:ontology-axiom"]
