@@ -52,7 +52,7 @@ def add_parsers(sub: Any) -> None:
     limits = c.add_argument_group(
         "query limits",
         "Each query runs in a worker process that is stopped at its limits; each default can "
-        "also be set by the environment variable named in brackets.",
+        "also be set by the environment variable its help names after $.",
     )
     for flag, kind, default, metavar, text in SERVE_LIMITS:
         env = "IODM_SERVE_" + flag.upper().replace("-", "_")
@@ -143,11 +143,17 @@ def _zero_or_more(text: str) -> int:
 
 #: The serve options that limit queries: flag, type, default, metavar, help.
 SERVE_LIMITS: tuple[tuple[str, Any, Any, str, str], ...] = (
-    ("timeout", _seconds, 30.0, "S", "CPU seconds one query may use"),
+    ("timeout", _seconds, 30.0, "S", "CPU seconds one query may use (and 3× in wall time)"),
     ("max-rows", _count, 10_000, "N", "most rows (or triples) one query may return"),
     ("max-result-mb", _count, 64, "MB", "largest result one query may return"),
     ("memory-mb", _count, 1024, "MB", "memory one query may add to its worker process"),
-    ("workers", _zero_or_more, 2, "N", "worker processes, so queries running at once"),
+    (
+        "workers",
+        _zero_or_more,
+        2,
+        "N",
+        "worker processes, so queries running at once; 0 runs them in the server, unstoppable",
+    ),
     ("queue", _zero_or_more, 32, "N", "queries that may wait for a free worker"),
     ("queue-wait", _seconds, 10.0, "S", "seconds a query may wait for a free worker"),
     ("max-query-bytes", _count, 65_536, "N", "longest query text"),
