@@ -1,12 +1,14 @@
 """SHACL on the store: shapes compiled into set-based SPARQL, run on Oxigraph.
 
-:func:`compile_shapes` reads a shapes graph once; :func:`run` evaluates every shape with one
-SELECT per constraint over all focus nodes at once (not one query per node, as pyshacl does),
-and returns the same :class:`~kg.pipeline.validate.ValidationResult` objects that
+:func:`compile_shapes` reads a shapes graph once; :func:`run` evaluates each shape with a few
+SELECTs over all its focus nodes at once (its cardinalities in one, its simple value tests in
+one, each constraint with EXISTS in its own; never one query per node, as pyshacl does), and
+returns the same :class:`~kg.pipeline.validate.ValidationResult` objects that
 :func:`kg.pipeline.validate.validate` makes from pyshacl's report: same severity, focus node,
 path, value, message, source shape and component. pyshacl is the reference; the semantics
 follow it where SHACL leaves room (well-formed literals for ``sh:datatype`` as rdflib sees
-them, value comparisons, one result per parent shape for a shared property shape).
+them, value comparisons, a nested property shape's results once per chain of parent focus
+nodes, a shape with severity warning or info conforming inside sh:or as with warnings allowed).
 
 Covered: targets (``sh:targetClass`` through ``rdfs:subClassOf*``, implicit class targets,
 ``sh:targetNode``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``); node and property shapes;
@@ -588,9 +590,12 @@ class _Raw:
 class _Originals:
     """The data triples as written, by predicate (for what the store does not keep)."""
 
-    def __init__(self, data: Sequence[ox.Triple] | None, compiled: Compiled) -> None:
+    def __init__(self, data: Sequence[ox.Triple] | bytes | None, compiled: Compiled) -> None:
         self.data = data
         self.index: dict[str, dict[Any, list[Any]]] = {}
+        self.predicates = {
+            s.path_last for root in compiled.shapes for s in _tree(root) if s.path_last
+        }
         #: literal target nodes, by the form the store gives them
         self.targets = {
             _canonical(t): t
@@ -600,31 +605,59 @@ class _Originals:
         }
 
     def objects(self, predicate: str) -> dict[Any, list[Any]] | None:
+        """Subject → objects of one predicate; the first call indexes, in one pass over the
+        data, every predicate of a plain path of the shapes."""
         if self.data is None:
             return None
+        if isinstance(self.data, bytes):
+            if predicate not in self.index:
+                self.index[predicate] = _objects_in_ntriples(self.data, predicate)
+            return self.index[predicate]
         if predicate not in self.index:
-            found: dict[Any, list[Any]] = defaultdict(list)
-            p = ox.NamedNode(predicate)
+            wanted = {ox.NamedNode(p) for p in {*self.predicates, predicate}}
+            index: dict[Any, dict[Any, list[Any]]] = {p: defaultdict(list) for p in wanted}
             for t in self.data:
-                if t.predicate == p:
-                    found[t.subject].append(t.object)
-            self.index[predicate] = found
+                if t.predicate in wanted:
+                    index[t.predicate][t.subject].append(t.object)
+            self.index.update({p.value: found for p, found in index.items()})
         return self.index[predicate]
 
 
+def _objects_in_ntriples(nt: bytes, predicate: str) -> dict[Any, list[Any]]:
+    """Subject → objects of one predicate, from the lines of an N-Triples document that have it
+    (found as bytes, parsed by Oxigraph: no Python object per other triple)."""
+    needle = f" <{predicate}> ".encode()
+    lines = []
+    at = nt.find(needle)
+    while at >= 0:
+        start = nt.rfind(b"\n", 0, at) + 1
+        end = nt.find(b"\n", at)
+        end = len(nt) if end < 0 else end
+        lines.append(nt[start:end])
+        at = nt.find(needle, end)
+    found: dict[Any, list[Any]] = defaultdict(list)
+    if lines:
+        for t in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES):
+            if t.predicate.value == predicate:
+                found[t.subject].append(t.object)
+    return found
+
+
 def run(
-    compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | None = None
+    compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | bytes | None = None
 ) -> list[ValidationResult]:
     """Every result of the compiled shapes on the store's data (all its graphs as one).
 
-    ``data``, the triples as written, lets the runner check datatypes Oxigraph does not keep
-    and report literal values as written; without it shapes needing them must fall back (see
-    :func:`lossy_shapes`).
+    ``data``, the triples as written (or as one N-Triples document), lets the runner check
+    datatypes Oxigraph does not keep and report literal values as written; without it, the
+    shapes needing them (:func:`lossy_shapes`) raise :class:`Unsupported`.
     """
     return [r.result for r in _run(compiled, store, data)]
 
 
-def _run(compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | None) -> list[_Raw]:
+def _run(
+    compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | bytes | None
+) -> list[_Raw]:
     originals = _Originals(data, compiled)
     ctx = _Context(_ill_typed(compiled, store))
     raws: list[_Raw] = []
@@ -702,6 +735,8 @@ def _run_shape(
     ctx: _Context,
     originals: _Originals,
 ) -> Iterator[_Raw]:
+    """A shape's own results: one query for its value-based constraints together (a flag per
+    constraint), one for its cardinalities together, one for each of the others."""
     values = (
         f"{focus} ?this {shape.path} ?value ." if shape.path else f"{focus} BIND(?this AS ?value)"
     )
@@ -711,21 +746,14 @@ def _run_shape(
         """Rows without the parent chain (one row per chain: pyshacl's repeated results)."""
         return [row[skip:] for row in _select(store, sparql.replace("?CHAIN", chain))]
 
+    names = _Names()
+    flagged: list[Constraint] = []
+    counts: dict[str, Constraint] = {}
     for c in shape.constraints:
         kind = c.component
-        names = _Names()
         if kind in ("MinCount", "MaxCount"):
-            if kind == "MinCount" and c.param == 0:
-                continue
-            test = f"< {c.param}" if kind == "MinCount" else f"> {c.param}"
-            optional = f"OPTIONAL {{ ?this {shape.path} ?value }}" if kind == "MinCount" else ""
-            pattern = focus + " " + optional if optional else values
-            q = (
-                f"SELECT ?CHAIN ?this WHERE {{ {pattern} }} GROUP BY ?CHAIN ?this "
-                f"HAVING (COUNT(DISTINCT ?value) {test})"
-            )
-            for (this,) in select(q):
-                yield _Raw(shape, kind, this, constraint=c)
+            if not (kind == "MinCount" and c.param == 0):
+                counts[kind] = c
         elif kind == "HasValue" and shape.path is not None:
             missing = f"FILTER NOT EXISTS {{ ?this {shape.path} {c.param} }}"
             q = f"SELECT ?CHAIN ?this WHERE {{ {focus} {missing} }}"
@@ -749,13 +777,46 @@ def _run_shape(
         elif kind in ("LessThan", "LessThanOrEquals"):
             yield from _less_than(shape, c, values, select)
         else:
-            fails = _value_fails(c, "?value", ctx, names)
-            q = f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} FILTER({fails}) }}"
-            rows = select(q)
-            if kind in _RANGE_COMPONENTS:
-                rows = [r for r in rows if not _compare_ok(r[1], c)]
-            for this, value in rows:
-                yield _Raw(shape, kind, this, value, c)
+            flagged.append(c)
+    if counts:
+        low, high = counts.get("MinCount"), counts.get("MaxCount")
+        tests = ([f"?n < {low.param}"] if low else []) + ([f"?n > {high.param}"] if high else [])
+        q = (
+            f"SELECT ?CHAIN ?this ?n WHERE {{ {{ SELECT ?CHAIN ?this "
+            f"(COUNT(DISTINCT ?value) AS ?n) WHERE {{ {focus} OPTIONAL {{ ?this {shape.path} "
+            f"?value }} }} GROUP BY ?CHAIN ?this }} FILTER({' || '.join(tests)}) }}"
+        )
+        for this, n in select(q):
+            found = int(n.value)
+            if low and found < low.param:
+                yield _Raw(shape, "MinCount", this, constraint=low)
+            if high and found > high.param:
+                yield _Raw(shape, "MaxCount", this, constraint=high)
+    # A constraint with EXISTS runs alone, as a FILTER (Oxigraph joins it); the others share a
+    # query, a flag each.
+    for c in [c for c in flagged if c.component in ("Class", "Or")]:
+        fails = _value_fails(c, "?value", ctx, names)
+        q = f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} FILTER({fails}) }}"
+        for this, value in select(q):
+            yield _Raw(shape, c.component, this, value, c)
+    flagged = [c for c in flagged if c.component not in ("Class", "Or")]
+    if flagged:
+        flags = [f"?f{i}" for i in range(len(flagged))]
+        binds = " ".join(
+            f"BIND(({_value_fails(c, '?value', ctx, names)}) AS {f})"
+            for c, f in zip(flagged, flags, strict=True)
+        )
+        q = (
+            f"SELECT DISTINCT ?CHAIN ?this ?value {' '.join(flags)} WHERE {{ {values} {binds} "
+            f"FILTER({' || '.join(f'COALESCE({x}, false)' for x in flags)}) }}"
+        )
+        for this, value, *raised in select(q):
+            for c, failed in zip(flagged, raised, strict=True):
+                if failed is None or failed.value != "true":
+                    continue
+                if c.component in _RANGE_COMPONENTS and _compare_ok(value, c):
+                    continue
+                yield _Raw(shape, c.component, this, value, c)
 
 
 _Select = Callable[[str], list[tuple[Any, ...]]]
@@ -883,6 +944,21 @@ def _datatype_ok(term: Any, datatype: str) -> bool:
     return _actual(lit.value, datatype)  # type: ignore[attr-defined]
 
 
+def _rdflib_checks(datatype: str) -> bool:
+    """Whether rdflib can find a literal of this datatype ill-typed (it parses it) or pyshacl
+    checks its Python type; else any literal of the datatype matches."""
+    from rdflib import URIRef
+    from rdflib.term import _toPythonMapping
+
+    return _toPythonMapping.get(URIRef(datatype)) is not None or datatype in _ACTUAL
+
+
+_ACTUAL = {
+    XSD + t
+    for t in ("string", "integer", "float", "decimal", "boolean", "date", "time", "dateTime")
+} | {RDF + "langString"}
+
+
 def _actual(value: Any, datatype: str) -> bool:
     from datetime import date, datetime, time
     from decimal import Decimal
@@ -907,7 +983,7 @@ def _ill_typed(compiled: Compiled, store: OxigraphStore) -> dict[str, list[ox.Li
     Python type), from the distinct literals of those datatypes in the store."""
     from kg.pipeline.validate import quiet_ill_typed_literals
 
-    wanted = sorted(compiled.checked_datatypes - LOSSY_DATATYPES)
+    wanted = sorted(d for d in compiled.checked_datatypes - LOSSY_DATATYPES if _rdflib_checks(d))
     if not wanted:
         return {}
     quiet_ill_typed_literals()
@@ -1067,9 +1143,12 @@ def validate(
     shapes = list(shapes)
     compiled = compiled or compile_shapes(shapes)
     store = OxigraphStore()
-    store.add(data, "urn:iodm:shacl:data")
+    # One N-Triples document: the triples as written, for what the store does not keep, and
+    # (parsed by Oxigraph, blank node labels kept) the store's default graph.
+    written = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES)
+    store.store.extend(ox.parse(written, format=ox.RdfFormat.N_TRIPLES))
     try:
-        raws = _run(compiled, store, data)
+        raws = _run(compiled, store, written)
     except Unsupported as e:  # pragma: no cover - compile_shapes catches what it can see
         compiled.fallback.update({s.name: str(e) for s in compiled.shapes})
         compiled.shapes = []
@@ -1222,3 +1301,22 @@ def _reachable_all(g: _Graph, node: Any) -> Iterator[ox.Triple]:
             for o in objects:
                 yield ox.Triple(n, ox.NamedNode(p), o)
                 todo.append(o)
+
+
+def reference(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> ValidationReport:
+    """pyshacl on every shape, as IODM has always run it (no inference, warnings allowed): the
+    reference the compiled shapes are tested against."""
+    import pyshacl
+
+    from kg.core.terms import rdflib_graph
+    from kg.pipeline.validate import _report, quiet_ill_typed_literals
+
+    quiet_ill_typed_literals()
+    conforms, graph, _ = pyshacl.validate(
+        rdflib_graph(data),
+        shacl_graph=rdflib_graph(shapes),
+        inference="none",
+        allow_warnings=True,
+        advanced=True,
+    )
+    return _report(bool(conforms), graph)

@@ -20,8 +20,8 @@ from kg.core.terms import Term, to_rdflib
 from kg.pipeline import shacl
 from kg.pipeline.build import split
 from kg.pipeline.load import Source, packaged_files, parse_all, parse_file
+from kg.pipeline.shacl import reference as pyshacl_validate
 from kg.pipeline.validate import ValidationReport
-from kg.pipeline.validate import validate as pyshacl_validate
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "tests/shapes").glob("*/*.ttl"))

@@ -11,8 +11,8 @@ import pytest
 
 from kg.core.results import Result
 from kg.pipeline import shacl
+from kg.pipeline.shacl import reference as pyshacl_validate
 from kg.pipeline.validate import ValidationReport
-from kg.pipeline.validate import validate as pyshacl_validate
 from kg.store import OxigraphStore
 
 PREFIXES = """
