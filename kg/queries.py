@@ -31,9 +31,11 @@ its instances, ``kind/slug`` (for ``https://w3id.org/iodm/id/kind/slug``).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TypeVar
@@ -67,8 +69,10 @@ class Param:
     default: str | None = None
     description: str = ""
 
-    def term(self, raw: str) -> Term:
-        """The RDF term for a value given on the command line, checked against the type."""
+    def term(self, given: object) -> Term:
+        """The RDF term for a value, checked against the type: text as given on the command
+        line, or a Python value (int, float, Decimal, bool, date, datetime) from the API."""
+        raw = _lexical(given)
         if self.type == "iri":
             value = expand(raw.strip())
             if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
@@ -80,6 +84,25 @@ class Param:
         datatype = XSD + self.type.removeprefix("xsd:")
         _check_lexical(self.name, self.type, raw)
         return ox.Literal(raw, datatype=ox.NamedNode(datatype))
+
+
+def _lexical(value: object) -> str:
+    """The lexical form of a parameter value: text as it is, Python values as XSD writes them.
+
+    >>> _lexical(3), _lexical(True), _lexical(2.5), _lexical(dt.date(2010, 11, 28))
+    ('3', 'true', '2.5', '2010-11-28')
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):  # date and datetime
+        return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    raise UsageError(
+        f"a parameter value must be text, a number, a boolean or a date, not {type(value).__name__}"
+    )
 
 
 def _check_lexical(name: str, xsd_type: str, raw: str) -> None:
@@ -107,7 +130,7 @@ class NamedQuery:
     #: that include it; empty when it holds for any data
     scope: str = ""
 
-    def bindings(self, given: Mapping[str, str] | None = None) -> dict[str, Term]:
+    def bindings(self, given: Mapping[str, object] | None = None) -> dict[str, Term]:
         """Terms for the parameters: given values, else defaults; unknown names are errors."""
         given = dict(given or {})
         known = {p.name: p for p in self.params}
@@ -132,19 +155,19 @@ class NamedQuery:
                 bound[name] = ox.NamedNode(iri)
         return bound
 
-    def run(self, store, params: Mapping[str, str] | None = None) -> Result:  # type: ignore[no-untyped-def]
+    def run(self, store, params: Mapping[str, object] | None = None) -> Result:  # type: ignore[no-untyped-def]
         return store.query(self.text, self.bindings(params))
 
-    def select(self, store, params: Mapping[str, str] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
+    def select(self, store, params: Mapping[str, object] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
         """The rows of a SELECT query (:meth:`kg.store.Store.select`)."""
         return self._named(store.select, params)
 
-    def construct(self, store, params: Mapping[str, str] | None = None) -> Triples:  # type: ignore[no-untyped-def]
+    def construct(self, store, params: Mapping[str, object] | None = None) -> Triples:  # type: ignore[no-untyped-def]
         """The triples of a CONSTRUCT query (:meth:`kg.store.Store.construct`)."""
         return self._named(store.construct, params)
 
     def _named(
-        self, run: Callable[[str, dict[str, Term]], R], params: Mapping[str, str] | None
+        self, run: Callable[[str, dict[str, Term]], R], params: Mapping[str, object] | None
     ) -> R:
         """Run the query; a query error (of the wrong form, malformed) names this file."""
         try:

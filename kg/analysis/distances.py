@@ -47,7 +47,7 @@ def rows(store: Store) -> list[DistanceRow]:
                 station=r["dutyStation"],
                 host_state=r["hostState"],
                 capital=r["capital"],
-                km=Decimal(km) if km is not None else None,
+                km=Decimal(str(km)) if km is not None else None,
                 steps=int(r["reportingSteps"]) if r["reportingSteps"] is not None else None,
                 outside=r["outsideHostState"],
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -35,8 +35,12 @@ def literal(value: str, datatype: str | None = None, language: str | None = None
 
 
 def to_python(term: Term | None) -> Any:
-    """A plain Python value for a term: IRIs as str, typed literals as int, float, Decimal,
-    bool, date or datetime where the datatype says so, anything else as its lexical form.
+    """A plain Python value for a term: IRIs as str, typed literals as int, float, bool, date
+    or datetime where the datatype says so (xsd:decimal as float: numbers as numbers, for
+    pandas and JSON), anything else as its lexical form.
+
+    >>> to_python(literal("1572.1", XSD + "decimal"))
+    1572.1
 
     >>> to_python(literal("7", XSD + "integer"))
     7
@@ -93,7 +97,7 @@ _INTEGER_TYPES = (
 _CONVERTERS: dict[str, Any] = {XSD + t: int for t in _INTEGER_TYPES}
 _CONVERTERS.update(
     {
-        XSD + "decimal": Decimal,
+        XSD + "decimal": float,
         XSD + "double": float,
         XSD + "float": float,
         XSD + "boolean": _boolean,

@@ -249,3 +249,30 @@ def test_a_select_rule_needs_a_computation_and_a_rule_a_stage(tmp_path: Path) ->
     rule(tmp_path / "other", "r", "no-stage", "CONSTRUCT { ?x e:q ?y } WHERE { ?x e:p ?y }")
     with pytest.raises(ParseError, match="no-stage has no stage"):
         ruleset("r", tmp_path / "other")
+
+
+def test_parameters_take_python_values_and_numbers_come_back_as_numbers() -> None:
+    """From Python, parameters are values, not strings; decimals come back as floats (pandas
+    reads them as numbers), as the API's users ask."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from kg.core.errors import UsageError
+    from kg.queries import Param
+    from kg.store import OxigraphStore
+
+    years = Param("minYears", "xsd:decimal")
+    assert years.term(3) == years.term("3") == years.term(Decimal("3"))
+    assert Param("on", "xsd:date").term(dt.date(2010, 11, 28)).value == "2010-11-28"
+    assert Param("flag", "xsd:boolean").term(True).value == "true"
+    with pytest.raises(UsageError, match="not list"):
+        years.term([3])
+    store = OxigraphStore()
+    row = next(
+        iter(
+            store.select(
+                'SELECT ?km WHERE { BIND("1572.1"^^<http://www.w3.org/2001/XMLSchema#decimal> AS ?km) }'
+            )
+        )
+    )
+    assert row == {"km": 1572.1} and isinstance(row["km"], float)
