@@ -309,7 +309,14 @@ def cmd_queries(args: argparse.Namespace) -> int:
 def cmd_query(args: argparse.Namespace) -> int:
     from kg.queries import get
 
-    params = dict(_split_param(p) for p in args.param)
+    params: dict[str, str] = {}
+    for name, value in (_split_param(p) for p in args.param):
+        if name in params:
+            raise UsageError(
+                f"parameter {name} given twice ({params[name]!r} and {value!r})",
+                f"give -p {name}=VALUE once",
+            )
+        params[name] = value
     if args.sparql and args.id:
         raise UsageError("give a query id or --sparql, not both")
     with _open(args) as store:

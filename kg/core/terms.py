@@ -122,11 +122,15 @@ LEXICAL_FORMS = {
 def well_formed(lexical: str, datatype: str) -> bool:
     """Is this a valid lexical form of the datatype? (True for datatypes not checked.)
 
+    XSD digits are ASCII digits: "٥" (Arabic-Indic five) is not an integer.
+
     >>> well_formed("2010-11-28", XSD + "date"), well_formed("five", XSD + "integer")
     (True, False)
+    >>> well_formed("\u0665", XSD + "decimal")
+    False
     """
     pattern = LEXICAL_FORMS.get(datatype)
-    return pattern is None or re.fullmatch(pattern, lexical) is not None
+    return pattern is None or re.fullmatch(pattern, lexical, re.ASCII) is not None
 
 
 # --- rdflib edge -------------------------------------------------------------------------------

@@ -161,6 +161,20 @@ def test_query_formats_and_errors(store: str, tmp_path: Path, capsys) -> None:  
 
 
 @pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        (["-p", "minYears=\u0665"], "expects xsd:decimal, got '\u0665'"),  # Arabic-Indic five
+        (["-p", "minYears=3", "-p", "minYears=4"], "parameter minYears given twice"),
+    ],
+)
+def test_a_parameter_is_ascii_and_given_once(  # type: ignore[no-untyped-def]
+    store: str, params: list[str], says: str, capsys
+) -> None:
+    code, _, err = iodm(capsys, "--store", store, "query", "cq5-long-tenure", *params)
+    assert code == EXIT_USAGE and says in err
+
+
+@pytest.mark.parametrize(
     ("fmt", "rdflib_format"), [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")]
 )
 def test_export_round_trips(
