@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from kg.core.errors import StoreError, UsageError
 from kg.core.namespaces import rdf, rdfs, shorten
+from kg.core.privacy import protected_quads
 from kg.core.results import render_table, serialize_rdf
 from kg.store import Store
 
@@ -183,13 +184,14 @@ def export(
     """Write the store (or one graph) to ``out``; returns the number of triples or quads.
 
     N-Quads and TriG keep the graph names the build gave; the other formats write the union.
+    Everything goes through the privacy filter (:func:`kg.core.privacy.protected_quads`).
     JSON-LD is compacted with IODM's context: embedded, or (``link_context``) by its URL.
     """
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
             f"unknown export format {fmt!r}", f"use one of {', '.join(EXPORT_FORMATS)}"
         )
-    quads = list(store.quads(graph))
+    quads = protected_quads(store.quads(), graph)  # no anonymous interviewee is exported
     if fmt == "graphml":
         _graphml(quads, out)
     elif fmt in ("nq", "trig"):
