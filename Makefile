@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean system-deps
+.PHONY: run test lint clean system-deps bench
 
 run: $(STAMP)
 	$(BIN)/iodm run
@@ -23,6 +23,14 @@ $(STAMP): pyproject.toml
 	if java -version >/dev/null 2>&1; then extras=dev; else extras=dev,reasoner; fi; \
 	  $(BIN)/python -m pip install --quiet -e ".[$$extras]"
 	touch $(STAMP)
+
+# Speed and memory as ratios against baselines in the same run (benchmarks/README.md); not part
+# of `make test`. Sizes: BENCH_SIZES (triples) and BENCH_ROWS (coding-sheet rows).
+BENCH_SIZES ?= 100000,1000000
+BENCH_ROWS  ?= 100000
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py --sizes $(BENCH_SIZES) --out benchmarks/results-latest.md
+	$(BIN)/python benchmarks/sheets.py --rows $(BENCH_ROWS) --out benchmarks/results-sheets-latest.md
 
 # Debian packages the tests need (a headless browser, Virtuoso); needs root. `run` never does.
 system-deps:
