@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -202,6 +202,7 @@ class OxigraphStore(Store):
         self.descriptor = f"oxigraph:{path}" if path else "oxigraph: (in memory)"
         self.writable = writable or path is None
         self._store: ox.Store | None = None
+        self._lock: IO[str] | None = None  # the writer's claim on PATH.lock (see _claim)
         if path is None:
             self._store = ox.Store()
             self._store.extend(quads)
@@ -226,6 +227,7 @@ class OxigraphStore(Store):
         try:
             if self.writable:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._claim()
                 return ox.Store(str(self.path))
             if not self.path.exists():
                 return ox.Store()  # nothing built yet: an empty store answers empty results
@@ -305,9 +307,39 @@ class OxigraphStore(Store):
         else:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 
+    def _claim(self) -> None:
+        """Take the store for writing, or say who has it: RocksDB's own lock only says "No
+        locks available". The claim is an flock on ``PATH.lock`` holding the writer's process
+        id; the kernel releases it when that process ends, however it ends. Readers never take
+        it: they open the store read-only, so they can run while a build writes."""
+        import fcntl
+        import os
+
+        assert self.path is not None
+        lock = self.path.with_name(self.path.name + ".lock")
+        handle = lock.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            pid = handle.read().strip() or "unknown"
+            handle.close()
+            raise StoreError(
+                f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
+                "wait for it to finish, or stop it; reading commands can run meanwhile",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        self._lock = handle
+
     def close(self) -> None:
         if self.path is not None:
             self._store = None  # pyoxigraph closes the database when the object is collected
+            lock, self._lock = self._lock, None
+            if lock is not None:
+                lock.close()  # releases the flock
 
 
 def copy_in_memory(store: Store) -> OxigraphStore:

@@ -106,3 +106,24 @@ def test_open_store_to_read_needs_a_build_but_to_write_makes_one(tmp_path: Path)
     assert e.value.message.endswith("graph") and e.value.hint == "run `iodm build` first"
     # the Python API's in-memory store is new and empty, for its caller to fill
     assert isinstance(open_store("memory:"), MemoryStore)
+
+
+def test_a_second_writer_is_told_who_writes_and_readers_still_read(tmp_path: Path) -> None:
+    """Two builds on one store: the second stops with the first's process id; a reader opens
+    the store read-only meanwhile (issue 15, point 6)."""
+    import os
+
+    from kg.pipeline.build import build
+
+    path = tmp_path / "store"
+    first = OxigraphStore(path, writable=True)
+    build(first, [], core_only=True)
+    with pytest.raises(StoreError, match=f"being written by process {os.getpid()}"):
+        OxigraphStore(path, writable=True).store
+    reader = OxigraphStore(path)
+    assert next(iter(reader.quads()), None) is not None
+    reader.close()
+    first.close()
+    again = OxigraphStore(path, writable=True)
+    again.store  # the claim ends with the writer
+    again.close()
