@@ -231,6 +231,7 @@ class OxigraphStore(Store):
                 return ox.Store(str(self.path))
             if not self.path.exists():
                 return ox.Store()  # nothing built yet: an empty store answers empty results
+            self._check_no_writer()
             return ox.Store.read_only(str(self.path))
         except OSError as e:
             raise StoreError(
@@ -307,11 +308,30 @@ class OxigraphStore(Store):
         else:
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 
+    def _check_no_writer(self) -> None:
+        """A read-only open while another process writes can read files that the writer's
+        compaction deletes under it: say who writes instead."""
+        import fcntl
+
+        assert self.path is not None
+        lock = self.path.with_name(self.path.name + ".lock")
+        if not lock.exists():
+            return
+        with lock.open("r") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                pid = handle.read().strip() or "unknown"
+                raise StoreError(
+                    f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
+                    "retry when it has finished",
+                ) from None
+
     def _claim(self) -> None:
         """Take the store for writing, or say who has it: RocksDB's own lock only says "No
         locks available". The claim is an flock on ``PATH.lock`` holding the writer's process
-        id; the kernel releases it when that process ends, however it ends. Readers never take
-        it: they open the store read-only, so they can run while a build writes."""
+        id; the kernel releases it when that process ends, however it ends. A reader opening
+        meanwhile is told the same (:meth:`_check_no_writer`)."""
         import fcntl
         import os
 
@@ -326,7 +346,7 @@ class OxigraphStore(Store):
             handle.close()
             raise StoreError(
                 f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
-                "wait for it to finish, or stop it; reading commands can run meanwhile",
+                "wait for it to finish, or stop it",
             ) from None
         handle.seek(0)
         handle.truncate()
