@@ -110,7 +110,7 @@ TEXT_PROPERTIES = frozenset(
         skos.hiddenLabel,
         skos.note,
         skos.definition,
-        dcterms.title,
+        dcterms["title"],
         dcterms.description,
         dcterms.abstract,
         schema.description,
