@@ -398,7 +398,7 @@ def test_validate_refuses_what_build_refuses(
     assert main(["validate", "--core-only", str(fine)]) == EXIT_OK
 
 
-# --- user files may not rewrite the ontology (point 4) --------------------------------------------
+# --- user files may not rewrite the ontology (point 4) -------------------------------------------
 
 REWRITES = """@prefix iodm: <https://w3id.org/iodm#> .
 @prefix pko: <https://w3id.org/iodm/pko#> .
@@ -450,3 +450,168 @@ def test_statements_that_rewrite_the_ontology_are_refused_with_their_line(
     }
     messages = {r.shape: r.message for r in report.results if r.location.endswith(":10")}
     assert "state it about a term of your own namespace" in messages["check:ontology-axiom"]
+
+
+# --- writes that stay where they belong (point 3) ------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(st.text(min_size=1, max_size=300))
+def test_site_path_never_leaves_the_site(text: str) -> None:
+    import posixpath
+
+    from kg.publish.site import MAX_SEGMENT, site_path
+
+    path = site_path("doc/" + text)
+    if path is None:
+        return
+    assert not path.startswith("/") and "\\" not in path and "\x00" not in path
+    segments = path.split("/")
+    assert all(s not in ("", ".", "..") and len(s) <= MAX_SEGMENT for s in segments)
+    assert all(c.isascii() and (c.isalnum() or c in "._~!$&'()*+,;=:@-%/") for c in path)
+    assert posixpath.normpath(path) == path and path.startswith("doc/")
+
+
+@settings(database=None)
+@given(st.text(min_size=1, max_size=60), st.text(min_size=1, max_size=60))
+def test_two_paths_never_share_a_file(a: str, b: str) -> None:
+    from kg.publish.site import site_path
+
+    pa, pb = site_path(a), site_path(b)
+    if a != b and pa is not None:
+        assert pa != pb
+
+
+HOSTILE_IRIS = [
+    "../../../../escape-absolute",
+    "mission/../../../../../tmp/escape-dots",
+    "a/./b",
+    "x" * 300,
+    "caf%C3%A9/%2e%2e/%2F",
+    "a%20b",
+    "q?x=1",
+    "ünïcode/名前",
+]
+
+
+def test_publish_writes_every_file_inside_out_whatever_the_iris(
+    curated: object, tmp_path: Path
+) -> None:
+    import pyoxigraph as ox
+
+    from kg.core.namespaces import GRAPH, ID
+    from kg.publish.dataset import Published
+    from kg.publish.site import publish
+    from kg.store import copy_in_memory
+
+    store = copy_in_memory(curated)  # type: ignore[arg-type]
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    store.replace_graphs(
+        {
+            GRAPH + "test/hostile": [
+                ox.Triple(ox.NamedNode(ID + iri), label, ox.Literal(f"hostile {i}"))
+                for i, iri in enumerate(HOSTILE_IRIS)
+            ]
+        }
+    )
+    out = tmp_path / "deep" / "site"
+    before = {p for p in tmp_path.rglob("*")}
+    report = publish(Published(store), out)
+    after = {p for p in tmp_path.rglob("*")} - before
+    outside = [p for p in after - {out.parent} if not p.resolve().is_relative_to(out.resolve())]
+    assert outside == [] and not (tmp_path / "escape-absolute.html").exists()
+    assert report.skipped == 4  # the two with .., the one with a . segment, the long one
+    assert (out / "doc" / "a%2520b.html").is_file()
+    assert (out / "doc" / "q%3Fx=1.ttl").is_file()
+    assert (out / "doc" / "caf%25C3%25A9" / "%252e%252e" / "%252F.html").is_file()
+    assert not any(len(p.name) > 255 for p in out.rglob("*"))
+    assert "skipped" in str(report)
+
+
+def test_a_full_disk_is_a_located_error_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    from kg.core import files
+
+    target = tmp_path / "table.csv"
+    target.write_text("old\n")
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    for name in ("replace", "fsync"):
+        with monkeypatch.context() as m:
+            m.setattr(os, name, full)
+            with pytest.raises(files.NoSpaceError) as caught:
+                files.write_text(target, "new\n")
+        assert str(caught.value).startswith(f"no space left on device: {target}")
+        assert target.read_text() == "old\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]  # no temporary left
+
+
+def test_a_full_disk_while_writing_is_caught_too(tmp_path: Path) -> None:
+    import errno
+
+    from kg.core import files
+
+    target = tmp_path / "out.ttl"
+    no_space = pytest.raises(files.NoSpaceError, match="no space left on device")
+    with no_space, files.atomic_open(target) as out:
+        out.write("x")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_during_publish_leaves_the_old_site(
+    curated: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from kg.core.files import NoSpaceError
+    from kg.publish.dataset import Published
+    from kg.publish.site import publish
+
+    published = Published(curated)  # type: ignore[arg-type]
+    out = tmp_path / "site"
+    publish(published, out)
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    writes = {"n": 0}
+    real = Path.write_bytes
+
+    def filling(self: Path, data: bytes) -> int:
+        writes["n"] += 1
+        if writes["n"] > 50:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", filling)
+    with pytest.raises(NoSpaceError, match="no space left on device: "):
+        publish(published, out)
+    monkeypatch.undo()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no temporary directory left
+
+
+def test_the_cli_reports_a_full_disk_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+    import os
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    out = tmp_path / "errors.csv"
+    xsd_date = "<http://www.w3.org/2001/XMLSchema#date>"
+    bad = write(tmp_path, "bad.ttl", f'<https://ex.org/a> <https://ex.org/p> "x"^^{xsd_date} .\n')
+    code = main(["validate", "--core-only", "--errors", str(out), str(bad)])
+    err = capsys.readouterr().err
+    assert code != 0 and f"no space left on device: {out}" in err and "Traceback" not in err
+    assert not out.exists()
