@@ -383,7 +383,8 @@ def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
                 "fix the syntax there; nothing was written to the store",
             ) from e
         except UnicodeDecodeError as e:
-            raise ParseError(Location(str(path)), f"not UTF-8 text ({e.reason})") from e
+            where = Location(str(path), _line_at(data, e.start))
+            raise ParseError(where, f"not UTF-8 text ({e.reason})", "save it as UTF-8") from e
         _guard_jsonld(path, data, document)
     elif fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data):
         _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)

@@ -270,6 +270,21 @@ def test_json_ld_with_its_context_is_read_whole(tmp_path: Path) -> None:
     assert len(parse_file(write(tmp_path, "ok.jsonld", text), "urn:g", "extra").triples) == 3
 
 
+LATIN = b'<http://a.org/a> <http://a.org/b> "x" .\n<http://a.org/a> <http://a.org/b> "\xff" .'
+
+
+@pytest.mark.parametrize("suffix", ["ttl", "nt", "jsonld", "rdf"])
+def test_a_file_that_is_not_utf8_is_located(tmp_path: Path, suffix: str) -> None:
+    text = {
+        "ttl": LATIN,
+        "nt": LATIN,
+        "jsonld": b'{"@id": "http://a.org/a",\n "http://a.org/b": "\xff"}',
+        "rdf": XML_HEAD.encode() + b'<rdf:Description rdf:about="http://a.org/a">'
+        b"<rdf:value>\xff</rdf:value></rdf:Description></rdf:RDF>",
+    }[suffix]
+    assert refused(write(tmp_path, f"latin.{suffix}", text)).location.line in (2, 3)
+
+
 @pytest.mark.parametrize(
     ("name", "text", "line"),
     [
