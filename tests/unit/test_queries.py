@@ -268,11 +268,6 @@ def test_parameters_take_python_values_and_numbers_come_back_as_numbers() -> Non
     with pytest.raises(UsageError, match="not list"):
         years.term([3])
     store = OxigraphStore()
-    row = next(
-        iter(
-            store.select(
-                'SELECT ?km WHERE { BIND("1572.1"^^<http://www.w3.org/2001/XMLSchema#decimal> AS ?km) }'
-            )
-        )
-    )
+    decimal = "<http://www.w3.org/2001/XMLSchema#decimal>"
+    row = next(iter(store.select(f'SELECT ?km WHERE {{ BIND("1572.1"^^{decimal} AS ?km) }}')))
     assert row == {"km": 1572.1} and isinstance(row["km"], float)
