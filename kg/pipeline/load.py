@@ -18,8 +18,8 @@ against the machine, and every refusal is a located :class:`~kg.core.errors.Pars
   turns a kilobyte into gigabytes), and so is a document that is not well-formed XML — a
   truncated file included, which the RDF/XML parser would otherwise accept up to its last
   complete element;
-- nesting deeper than :data:`MAX_DEPTH` (JSON arrays and objects, Turtle's ``[ ]`` and ``( )``,
-  XML elements) is refused before parsing;
+- nesting deeper than :data:`MAX_DEPTH` (JSON arrays and objects, Turtle's ``[ ]`` and ``( )``
+  and triple terms ``<< >>``, in N-Triples too, XML elements) is refused before parsing;
 - a literal or IRI longer than :data:`MAX_LITERAL` characters is refused with its line;
 - JSON-LD that the parser would silently drop is refused: a node whose ``@id`` or ``@type`` is
   not an IRI, a key that is neither an IRI nor a term of the document's ``@context``;
@@ -302,7 +302,7 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 raise ParseError(Location(str(path)), "named graphs are not accepted here")
             triple = quad.triple
-            for term in (triple.subject, triple.object):
+            for term in (triple.subject, triple.predicate, triple.object):
                 if isinstance(term, ox.NamedNode | ox.Literal) and len(term.value) > longest:
                     _too_long(path, data, term, longest)
             triples.append(triple)
@@ -340,7 +340,7 @@ _NOT_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 #: what the depth scan of a Turtle file looks at: strings, IRIs and comments (skipped), brackets
 _TURTLE_TOKENS = re.compile(
     rb'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*|[\[\]()]'
+    rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<<|>>|<[^<>\s]*>|#[^\n]*|[\[\]()]'
 )
 _QUOTED = re.compile(r"'([^'\n]{3,})'")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -386,7 +386,7 @@ def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
             where = Location(str(path), _line_at(data, e.start))
             raise ParseError(where, f"not UTF-8 text ({e.reason})", "save it as UTF-8") from e
         _guard_jsonld(path, data, document)
-    elif fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data):
+    elif fmt in SCANNED and (b"[" in data or b"(" in data or b"<<" in data):
         _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
 
 
@@ -395,9 +395,13 @@ def _check_depth(
 ) -> None:
     depth = 0
     for m in tokens.finditer(data):
-        if m.end() - m.start() != 1:
+        token = m.group()
+        if token in (b"<<", b">>"):  # an RDF 1.2 triple term or reifier
+            c = ord("[") if token == b"<<" else ord("]")
+        elif len(token) != 1:
             continue
-        c = data[m.start()]
+        else:
+            c = token[0]
         if c in opening:
             depth += 1
             if depth > most:

@@ -174,6 +174,15 @@ def test_nesting_is_bounded_in_every_format(
     assert "IODM_MAX_DEPTH" in (error.hint or "")
 
 
+@pytest.mark.parametrize("suffix", ["nt", "ttl"])
+def test_nested_triple_terms_are_bounded_not_a_segfault(tmp_path: Path, suffix: str) -> None:
+    inner = "<http://a.org/a> <http://a.org/p> <http://a.org/o>"
+    for _ in range(50_000):  # the parsers segfault on this
+        inner = f"<http://a.org/a> <http://a.org/p> <<( {inner} )>>"
+    error = refused(write(tmp_path, f"star.{suffix}", inner + " .\n"))
+    assert "levels deep" in error.detail and error.location.line == 1
+
+
 def test_the_depth_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = "<http://example.org/a> <http://example.org/p> " + "( " * 150 + "1" + ")" * 150 + " ."
     path = write(tmp_path, "list.ttl", text)
