@@ -471,6 +471,15 @@ def _guard_jsonld(path: Path, data: bytes, document: object) -> None:
     ``@context`` of the document (when every context is in the document, without
     ``@vocab``)."""
     contexts = list(_contexts(document))
+    for c in contexts:
+        if isinstance(c, str):  # the build fetches nothing from the network
+            at = data.find(json.dumps(c).encode("utf-8"))
+            raise ParseError(
+                Location(str(path), _line_at(data, at) if at >= 0 else None),
+                f"the @context {c} is remote: IODM reads no file from the network",
+                "copy the context into the file (an object under @context); nothing was "
+                "written to the store",
+            )
     local = all(isinstance(c, dict) and "@vocab" not in c for c in contexts)
     terms = {k for c in contexts if isinstance(c, dict) for k in c}
 

@@ -270,6 +270,12 @@ def test_json_ld_that_the_parser_would_drop_is_refused(
     assert error.location.line == line and what in error.detail
 
 
+def test_a_remote_json_ld_context_is_refused_not_fetched(tmp_path: Path) -> None:
+    text = '{"@id": "http://example.org/a",\n"@context": "http://127.0.0.1:9/c.jsonld"}'
+    error = refused(write(tmp_path, "remote.jsonld", text))
+    assert error.location.line == 2 and "remote" in error.detail
+
+
 def test_json_ld_with_its_context_is_read_whole(tmp_path: Path) -> None:
     text = (
         '{"@context": {"name": "http://schema.org/name", "ex": "http://example.org/"},\n'
