@@ -572,7 +572,7 @@ def term_results(sources: Sequence[Source]) -> list[ValidationResult]:
                 message = terms.unknown(o.datatype.value, "class", "datatype")
                 if message:
                     report(UNKNOWN_TERM, "Violation", o.datatype.value, source, t, message)
-    return [*results.values(), *rewrite_results(sources)]
+    return [*results.values(), *rewrite_results(sources, terms)]
 
 
 # --- statements that rewrite the ontology ---------------------------------------------------------
@@ -621,7 +621,9 @@ OWN_VOCABULARIES = frozenset(
 PROPERTY_KINDS = frozenset({owl.ObjectProperty, owl.DatatypeProperty, owl.AnnotationProperty})
 
 
-def rewrite_results(sources: Sequence[Source]) -> list[ValidationResult]:
+def rewrite_results(
+    sources: Sequence[Source], terms: Terms | None = None
+) -> list[ValidationResult]:
     """Statements of the user's files that rewrite IODM's ontology, located:
 
     - an axiom (:data:`AXIOM_PROPERTIES`) whose subject is a term of one of
@@ -642,7 +644,7 @@ def rewrite_results(sources: Sequence[Source]) -> list[ValidationResult]:
     users = [s for s in sources if s.is_users]
     if not users:
         return []
-    terms = Terms(sources)
+    terms = terms or Terms(sources)
     packaged = {t for s in sources if not s.is_users for t in s.triples}
     missions = _subclasses(terms, {pko.PeacekeepingOperation})
     results: dict[tuple[str, str, str], ValidationResult] = {}
