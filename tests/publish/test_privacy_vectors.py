@@ -278,3 +278,69 @@ def test_the_build_refuses_every_vector(tmp_path: Path) -> None:
         "vector-10",
         "vector-11",
     } <= flagged, flagged
+
+
+# --- the filter, property-tested ------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from kg.core.privacy import (  # noqa: E402
+    LABEL_PROPERTIES,
+    NAME_PROPERTIES,
+    PERSON_LINKS,
+    SAME_AS_LINKS,
+    TEXT_PROPERTIES,
+)
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=10)
+_NAMES = st.tuples(_WORD, _WORD).map(lambda w: f"{w[0].title()} {w[1].title()}zq")
+_LEVELS = st.sampled_from([iodm.Anonymous, iodm.PartiallyIdentified, None])
+_PERSON_NAMING = sorted(NAME_PROPERTIES | LABEL_PROPERTIES)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    name=_NAMES,
+    level=_LEVELS,
+    route=st.sampled_from(["name", "text", "person", "same-as"]),
+    direct=st.sampled_from(sorted(NAME_PROPERTIES | TEXT_PROPERTIES | LABEL_PROPERTIES)),
+    link=st.sampled_from(sorted(PERSON_LINKS)),
+    naming=st.sampled_from(_PERSON_NAMING),
+    same=st.sampled_from(sorted(SAME_AS_LINKS)),
+    backwards=st.booleans(),
+)
+def test_no_route_attaches_a_name_to_a_protected_interview(
+    name: str,
+    level: str | None,
+    route: str,
+    direct: str,
+    link: str,
+    naming: str,
+    same: str,
+    backwards: bool,
+) -> None:
+    anon, other = ID + "interview/p-1", ID + "interview/p-2"
+    triples = [t(anon, rdf.type, iodm.Interview), t(anon, iodm.publishedRole, L(ROLE))]
+    if level is not None:
+        triples.append(t(anon, iodm.anonymity, level))
+    if route == "name":
+        triples.append(t(anon, direct, L(name)))
+    elif route == "text":
+        triples.append(t(anon, direct, L(f"As {name} said, nothing was done.")))
+    elif route == "person":
+        triples += [t(anon, link, PERSON + "p"), t(PERSON + "p", naming, L(name))]
+    else:
+        pair = (other, anon) if backwards else (anon, other)
+        triples += [
+            t(pair[0], same, pair[1]),
+            t(other, rdf.type, iodm.Interview),
+            t(other, iodm.anonymity, iodm.Named),
+            t(other, iodm.intervieweeName, L(name)),
+        ]
+    triples.append(t(ID + "interview/control", iodm.intervieweeName, L(CONTROL)))
+    triples.append(t(ID + "interview/control", iodm.anonymity, iodm.Named))
+    g = ox.NamedNode(USER_GRAPH)
+    kept = "".join(str(q) for q in protect(ox.Quad(*x, g) for x in triples).quads)
+    assert name.lower() not in kept.lower()
+    assert CONTROL in kept and f"<{anon}>" in kept
