@@ -75,5 +75,13 @@ def cq_answers(store: Store) -> dict[str, list[tuple[str, ...]]]:
             continue
         result = q.run(store)
         assert isinstance(result, Solutions)
-        out[q.id] = sorted((tuple(map(str, r.values())) for r in result), key=repr)
+        out[q.id] = sorted((tuple(map(_text, r.values())) for r in result), key=repr)
     return out
+
+
+def _text(value: object) -> str:
+    """A value as text, numbers by their value (an engine may type the decimal 0.0 as the
+    integer 0: the same number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return repr(float(value))
+    return str(value)
