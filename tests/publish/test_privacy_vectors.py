@@ -228,11 +228,6 @@ def test_protected_quads_of_one_graph_reads_them_all(store: OxigraphStore) -> No
     assert leaked(one) == [] and CONTROL in one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`iodm query` runs on the store itself, not on the privacy filter's snapshot: "
-    "kg/cli.py cmd_query must query OxigraphStore(quads=protected_quads(store.quads()))",
-)
 def test_iodm_query(curated_copy: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     from kg.cli import main
 
@@ -241,10 +236,8 @@ def test_iodm_query(curated_copy: Path, capsys: pytest.CaptureFixture[str], tmp_
     disk.close()
     query = tmp_path / "all.rq"
     query.write_text("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert (
-        main(["--store", str(curated_copy), "query", "--sparql", str(query), "--format", "csv"])
-        == 0
-    )
+    store = f"oxigraph:{curated_copy}"
+    assert main(["--store", store, "query", "--sparql", str(query), "--format", "csv"]) == 0
     assert leaked(capsys.readouterr().out) == []
 
 

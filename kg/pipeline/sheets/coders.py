@@ -160,16 +160,19 @@ def _agreed(store, by_graph: dict[str, str]) -> list[ox.Triple]:  # type: ignore
 
 
 def open_view(descriptor: str | None, coder: str | None):  # type: ignore[no-untyped-def]
-    """Open a built store for reading: as it is, or (``coder``) one coder's view of it. A store
-    that does not exist or holds no build (a new ``memory:`` one too) is a StoreError."""
-    from kg.store import MemoryStore, open_store, require_build
+    """Open a built store for reading, through the privacy filter (:mod:`kg.core.privacy`),
+    in memory: all of it, or (``coder``) one coder's view of it. A store that does not exist or
+    holds no build (a new ``memory:`` one too) is a StoreError."""
+    from kg.core.privacy import protected_quads
+    from kg.store import MemoryStore, OxigraphStore, open_store, require_build
 
     store = open_store(descriptor)
     if isinstance(store, MemoryStore):  # open_store leaves a new one for its caller to fill
         require_build(store)
-    if not coder:
-        return store
     with store:
-        view = coder_view(store, coder)
-    view.descriptor = f"{store.descriptor} (coder {coder})"
+        source = coder_view(store, coder) if coder else store
+        # What a reading command shows passes the privacy filter, as every other output does:
+        # a store changed after its build may attach a name to an anonymous interview.
+        view = OxigraphStore(quads=protected_quads(source.quads()))
+    view.descriptor = f"{store.descriptor} (coder {coder})" if coder else store.descriptor
     return view
