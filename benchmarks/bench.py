@@ -322,6 +322,7 @@ def bench_build(rep: Report, n: int, nt: Path, work: Path, shacl_max: int) -> No
     ]
     if hasattr(kb, "derive"):
         patched.append((kb, "derive"))
+    patched = [(mod, attr) for mod, attr in patched if hasattr(mod, attr)]
     names = {
         "load_sources": "parse",
         "check_sources": "validate",

@@ -192,7 +192,7 @@ def _open(args: argparse.Namespace, writable: bool = False, built: bool = True):
     if writable:
         store = open_store(args.store, writable=True)
         return require_build(store) if built else store
-    from kg.pipeline.sheets.coders import open_view
+    from kg.pipeline.views import open_view
 
     return open_view(args.store, args.coder)
 

@@ -119,7 +119,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from kg.pipeline.sheets.coders import open_view
+    from kg.pipeline.views import open_view
 
     return open_view(args.store, getattr(args, "coder", None))
 

@@ -40,7 +40,8 @@ from kg.pipeline.load import (
     packaged_files,
     parse_all,
 )
-from kg.pipeline.validate import ValidationReport, ValidationResult, run_checks, validate
+from kg.pipeline.shacl import shapes_report
+from kg.pipeline.validate import ValidationReport, ValidationResult, run_checks
 from kg.store import Store
 
 
@@ -89,7 +90,7 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
             replace(s, triples=[t for t in s.triples if t.subject not in described]) for s in clean
         ]
     data, shapes = split(clean)
-    report = validate(data, shapes)
+    report = shapes_report(data, shapes)
     if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
         dropped = {(b.triple.subject, b.triple.predicate.value) for b in bad}
         report.results = [

@@ -239,22 +239,6 @@ class ValidationReport:
         return f"{table}\n{notes}conforms: {verdict} ({counts})\n"
 
 
-def validate(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> ValidationReport:
-    """Validate a data graph (ontology included) against a shapes graph: the shapes compiled
-    into set-based SPARQL on Oxigraph (:mod:`kg.pipeline.shacl`, with pyshacl's results); a
-    shape the compiler does not handle runs in pyshacl, and the report's notes say which and
-    why. ``IODM_SHACL=pyshacl`` runs every shape in pyshacl, the reference."""
-    import os
-
-    from kg.pipeline import shacl
-
-    if os.environ.get("IODM_SHACL") == "pyshacl":
-        return shacl.reference(data, shapes)
-    report, fallback = shacl.validate(list(data), shapes)
-    report.notes += [f"SHACL shape left to pyshacl: {line}" for line in fallback]
-    return report
-
-
 def run_checks(
     graphs: Mapping[str, Sequence[ox.Triple]], checks: Iterable[NamedQuery]
 ) -> list[ValidationResult]:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kg.pipeline.load import Progress, Source
+    from kg.pipeline.source import Progress, Source
 
 #: file suffixes read as coding sheets; a directory of CSV files is one too
 SHEET_SUFFIXES = (".xlsx", ".csv")

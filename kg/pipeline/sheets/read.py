@@ -29,7 +29,7 @@ from kg.pipeline.sheets.template import DATASET_KEYS, SPECIAL_SHEETS
 from kg.pipeline.validate import ValidationFailed, ValidationReport, ValidationResult
 
 if TYPE_CHECKING:
-    from kg.pipeline.load import Progress, Source
+    from kg.pipeline.source import Progress, Source
 
 IODM = "https://w3id.org/iodm#"
 PROV = "http://www.w3.org/ns/prov#"
@@ -240,7 +240,7 @@ def _description(settings: _Settings, path: Path) -> Source:
     """The ``dataset`` sheet as a dataset description (VoID and DCAT), in its own graph
     ``{namespace}graph/{file stem}/dataset``: ``<{namespace}dataset>`` with its
     ``void:uriSpace``, title, description, creators (``;``-separated) and licence."""
-    from kg.pipeline.load import Source, import_provenance
+    from kg.pipeline.source import Source, import_provenance
 
     ns = settings.namespace
     graph = f"{ns}graph/{settings.stem}/dataset"
@@ -509,7 +509,7 @@ class _Mapper:
         return value or self.settings.coder
 
     def sources(self) -> list[Source]:
-        from kg.pipeline.load import Source
+        from kg.pipeline.source import Source
 
         out: dict[str, Source] = {}
         for table in self.tables:
@@ -543,7 +543,7 @@ class _Mapper:
         return list(out.values())
 
     def _provenance(self, graph: str, table: Table, coder: str) -> list[ox.Triple]:
-        from kg.pipeline.load import import_provenance
+        from kg.pipeline.source import import_provenance
 
         where = f"{table.file} › {table.name}" if table.in_book else table.file
         triples = import_provenance(graph, where, table.digest)

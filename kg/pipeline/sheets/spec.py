@@ -188,12 +188,13 @@ class _Model:
 
     @classmethod
     def load(cls, core_only: bool) -> _Model:
-        from kg.pipeline.load import packaged_files, parse_all
+        from kg.pipeline.source import packaged_files
         from kg.store import OxigraphStore
 
         store = OxigraphStore()
-        for source in parse_all([f for f in packaged_files(core_only) if f[2] != "data"]):
-            store.add(source.triples, source.graph)
+        for path, graph, role in packaged_files(core_only):
+            if role != "data":  # the packaged ontology, vocabularies and shapes: parsed as is
+                store.add(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE), graph)
         return cls(store)
 
     def _select(self, query: str, **bindings: str) -> list[tuple[Any, ...]]:
