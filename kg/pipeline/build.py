@@ -123,15 +123,8 @@ def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
         severity: str, rule: str, where: object, message: str, focus: str = "", value: str = ""
     ) -> None:
         results.append(
-            ValidationResult(
-                severity=severity,
-                focus_node=focus,
-                path="",
-                value=value,
-                message=message,
-                shape=rule,
-                constraint="",
-                location=str(where or ""),
+            ValidationResult.of_rule(
+                rule, message, where, severity=severity, focus=focus, value=value
             )
         )
 

@@ -71,6 +71,29 @@ class ValidationResult:
     #: the focus node as a term, to locate it and for the W3C report
     focus_term: Term | None = field(default=None, compare=False, repr=False)
 
+    @classmethod
+    def of_rule(
+        cls,
+        rule: str,
+        message: str,
+        where: object = "",
+        *,
+        severity: str = "Violation",
+        focus: str = "",
+        value: str = "",
+    ) -> ValidationResult:
+        """A located result of a rule that is not a shape (``sheet:…``, ``dataset:…``)."""
+        return cls(
+            severity=severity,
+            focus_node=focus,
+            path="",
+            value=value,
+            message=message,
+            shape=rule,
+            constraint="",
+            location=str(where or ""),
+        )
+
     def as_dict(self) -> dict[str, str]:
         return {
             "location": self.location,

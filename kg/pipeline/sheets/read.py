@@ -165,16 +165,7 @@ class _Problems:
         self, where: Location, rule: str, message: str, value: str = "", focus: str = ""
     ) -> None:
         self.results.append(
-            ValidationResult(
-                severity="Violation",
-                focus_node=focus,
-                path="",
-                value=value,
-                message=message,
-                shape=rule,
-                constraint="",
-                location=str(where),
-            )
+            ValidationResult.of_rule(rule, message, where, focus=focus, value=value)
         )
 
 
