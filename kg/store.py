@@ -10,6 +10,12 @@ parameters the same way: BIND clauses first in the query's top-level group, writ
 term objects, never pasted from user text. (Oxigraph's substitutions accept only projected
 variables, and remote endpoints have no other way, so one mechanism serves all three and gives
 them the same semantics.)
+
+An ``oxigraph:PATH`` store is written the way a build needs (:meth:`OxigraphStore.replace_graphs`):
+into a fresh directory beside it, bulk-loaded, then swapped in by renaming a symbolic link, so a
+build that fails or is killed leaves the previous store as it was, and readers keep reading the
+previous build while a new one is written. Each build also leaves the privacy-filtered snapshot
+that ``iodm serve`` and the reading commands open directly (:meth:`OxigraphStore.published`).
 """
 
 from __future__ import annotations
@@ -141,6 +147,9 @@ class Store(ABC):
         """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing."""
         self.update(_replace_request(graphs, drop))
 
+    def reserve(self) -> None:  # noqa: B027 - optional for backends
+        """Claim the store for a build that will write it (where the backend can)."""
+
     def named_graphs(self) -> list[str]:
         result = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return sorted(g.value for (g,) in result.rows if isinstance(g, ox.NamedNode))
@@ -193,7 +202,12 @@ def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[s
 class OxigraphStore(Store):
     """The embedded Oxigraph store: in a directory (opened read-only unless asked to write), or,
     without a path, in memory and writable — the scratch store of derivations, what-if
-    scenarios and published snapshots, with the same query semantics as the one on disk."""
+    scenarios and published snapshots, with the same query semantics as the one on disk.
+
+    On disk, ``PATH`` is a symbolic link to the current build's ``data`` directory under
+    ``PATH.builds/`` (:meth:`replace_graphs`); a store written by an earlier IODM, a plain
+    directory, is moved there by its next build.
+    """
 
     def __init__(
         self, path: Path | None = None, *, writable: bool = False, quads: Iterable[ox.Quad] = ()
@@ -203,6 +217,7 @@ class OxigraphStore(Store):
         self.writable = writable or path is None
         self._store: ox.Store | None = None
         self._lock: IO[str] | None = None  # the writer's claim on PATH.lock (see _claim)
+        self._in_place = False  # whether _store is opened to write in place
         if path is None:
             self._store = ox.Store()
             self._store.extend(quads)
@@ -210,7 +225,7 @@ class OxigraphStore(Store):
     def add(self, triples: Iterable[ox.Triple], graph: str) -> None:
         """Add triples to one named graph (no transaction: for stores in memory)."""
         g = ox.NamedNode(graph)
-        self.store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+        self._writer().extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
 
     def copy(self) -> OxigraphStore:
         """A new store in memory holding every quad of this one."""
@@ -226,8 +241,12 @@ class OxigraphStore(Store):
         assert self.path is not None  # a store in memory is made in __init__
         try:
             if self.writable:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim()
+                if self.path.is_symlink():  # a build's: read, and written in place on demand
+                    return ox.Store.read_only(str(self.path))
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._claim(in_place=True)
+                self._in_place = True
                 return ox.Store(str(self.path))
             if not self.path.exists():
                 return ox.Store()  # nothing built yet: an empty store answers empty results
@@ -238,6 +257,26 @@ class OxigraphStore(Store):
                 f"cannot open the Oxigraph store at {self.path}: {e}",
                 "another process may hold it for writing (an `iodm serve`?); stop it and retry",
             ) from e
+
+    def _writer(self) -> ox.Store:
+        """The store, to change in place: on disk, the build's privacy-filtered snapshot no
+        longer shows it, so it is given up first (readers filter as they open instead)."""
+        if self.path is not None:
+            if not self.writable:
+                raise StoreError(f"{self.descriptor} was opened read-only")
+            if not self._in_place:
+                self._store = None
+                self._claim(in_place=True)
+                self._store = ox.Store(str(self.path))
+                self._in_place = True
+            (self._build_dir() / _PRIVACY).unlink(missing_ok=True)
+        return self.store
+
+    def reserve(self) -> None:
+        """Claim an on-disk store for a build now, so a second build stops at once."""
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._claim()
 
     def _query(self, sparql: str) -> Result:
         # The union default graph would hide a query's own FROM: honour it, as endpoints do.
@@ -290,12 +329,104 @@ class OxigraphStore(Store):
         if not self.writable:
             raise StoreError(f"{self.descriptor} was opened read-only")
         try:
-            self.store.update(sparql)
-            self.store.flush()
+            store = self._writer()
+            store.update(sparql)
+            store.flush()
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL update: {e.msg}") from e
         except OSError as e:
             raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
+
+    def replace_graphs(
+        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+    ) -> None:
+        """On disk: a new build directory holding the graphs of the current one but those in
+        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded; then the privacy-filtered
+        snapshot (:meth:`published`); then ``PATH`` is pointed at it by an atomic rename. A
+        failure (a full disk, a kill) at any point leaves ``PATH`` as it was and readers reading
+        it; the next build removes what a killed one left. Builds older than the previous one
+        are removed (a reader still open on one keeps its open files)."""
+        if self.path is None:
+            super().replace_graphs(graphs, drop)
+            return
+        import datetime as dt
+        import itertools
+        import os
+        import shutil
+
+        if not self.writable:
+            raise StoreError(f"{self.descriptor} was opened read-only")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._claim()
+        replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
+        builds = self._builds()
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
+        new = builds / f"{stamp}-{os.getpid()}"
+        previous = self._build_dir() if self.path.is_symlink() else builds / f"{stamp}-earlier"
+        try:
+            (new / _DATA).mkdir(parents=True)
+            fresh = ox.Store(str(new / _DATA))
+            current = self._store
+            if current is None and self.path.exists():
+                current = ox.Store.read_only(str(self.path))
+            kept = [] if current is None else [*current.named_graphs(), ox.DefaultGraph()]
+            fresh.bulk_extend(  # one bulk load: each call writes (and compacts) files of its own
+                itertools.chain(
+                    (
+                        q
+                        for g in kept
+                        if g not in replaced
+                        for q in current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
+                    ),
+                    (
+                        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+                        for graph, triples in graphs.items()
+                        for t in triples
+                    ),
+                )
+            )
+            del current
+            fresh.flush()
+            _write_published(fresh, new)
+            del fresh
+            self._store, self._in_place = None, False  # the previous build's: reopened on use
+            _swap(self.path, new / _DATA, previous)
+        except BaseException as e:
+            shutil.rmtree(new, ignore_errors=True)
+            if isinstance(e, OSError):
+                from kg.core.files import disk_error
+
+                raise (disk_error(e, builds) or e) from None
+            raise
+        for old in builds.iterdir():
+            if old not in (new, previous):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def published(self) -> tuple[Path, int] | None:
+        """The privacy-filtered snapshot of the current build, if it still shows the store:
+        its directory (the store's own when the filter withheld nothing) and how many
+        statements the filter withheld. None in memory, before a build, or once the store has
+        been changed in place (an update): then readers filter what they read themselves."""
+        if self.path is None or not self.path.is_symlink():
+            return None
+        import json
+
+        build = self._build_dir()
+        try:
+            record = json.loads((build / _PRIVACY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return build / str(record["store"]), int(record["withheld"])
+
+    def _builds(self) -> Path:
+        assert self.path is not None
+        return self.path.with_name(self.path.name + ".builds")
+
+    def _build_dir(self) -> Path:
+        """The current build's directory (the parent of the ``data`` that ``PATH`` links to);
+        for a store of the earlier layout, a directory that never holds a snapshot."""
+        assert self.path is not None
+        return self.path.resolve().parent if self.path.is_symlink() else self._builds() / "-"
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -309,8 +440,9 @@ class OxigraphStore(Store):
             yield from self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
 
     def _check_no_writer(self) -> None:
-        """A read-only open while another process writes can read files that the writer's
-        compaction deletes under it: say who writes instead."""
+        """A read-only open while another process writes the store in place can read files
+        that the writer's compaction deletes under it: say who writes instead. A build writes a
+        new directory, not this one: reading meanwhile is safe, and reads the previous build."""
         import fcntl
 
         assert self.path is not None
@@ -321,45 +453,103 @@ class OxigraphStore(Store):
             try:
                 fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
             except BlockingIOError:
-                pid = handle.read().strip() or "unknown"
+                pid, _, how = handle.read().strip().partition(" ")
+                if how == _BUILDING:
+                    return
                 raise StoreError(
-                    f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
+                    f"{self.descriptor} is being written by process {pid or 'unknown'}",
                     "retry when it has finished",
                 ) from None
 
-    def _claim(self) -> None:
+    def _claim(self, in_place: bool = False) -> None:
         """Take the store for writing, or say who has it: RocksDB's own lock only says "No
         locks available". The claim is an flock on ``PATH.lock`` holding the writer's process
-        id; the kernel releases it when that process ends, however it ends. A reader opening
-        meanwhile is told the same (:meth:`_check_no_writer`)."""
+        id and whether it writes in place or builds a new directory; the kernel releases it
+        when that process ends, however it ends. A reader opening while a writer changes the
+        store in place is told the same (:meth:`_check_no_writer`)."""
         import fcntl
         import os
 
         assert self.path is not None
-        lock = self.path.with_name(self.path.name + ".lock")
-        handle = lock.open("a+")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            pid = handle.read().strip() or "unknown"
-            handle.close()
-            raise StoreError(
-                f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
-                "wait for it to finish, or stop it",
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        self._lock = handle
+        if self._lock is None:
+            lock = self.path.with_name(self.path.name + ".lock")
+            handle = lock.open("a+")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                pid = handle.read().strip().partition(" ")[0] or "unknown"
+                handle.close()
+                raise StoreError(
+                    f"{self.descriptor} is being written by process {pid} (an `iodm build`?)",
+                    "wait for it to finish, or stop it",
+                ) from None
+            self._lock = handle
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(f"{os.getpid()} {_IN_PLACE if in_place else _BUILDING}\n")
+        self._lock.flush()
 
     def close(self) -> None:
         if self.path is not None:
-            self._store = None  # pyoxigraph closes the database when the object is collected
+            # pyoxigraph closes the database when the object is collected
+            self._store, self._in_place = None, False
             lock, self._lock = self._lock, None
             if lock is not None:
                 lock.close()  # releases the flock
+
+
+#: The layout of a build directory under ``PATH.builds/``: the store, and the record of its
+#: privacy-filtered snapshot (``{"store": "data" | "public", "withheld": N}``).
+_DATA, _PUBLIC, _PRIVACY = "data", "public", "privacy.json"
+#: What the lock file says the writer does (see OxigraphStore._claim).
+_BUILDING, _IN_PLACE = "building", "in-place"
+
+
+def _write_published(store: ox.Store, build: Path) -> None:
+    """Filter the named graphs of a new build's store for privacy (:mod:`kg.core.privacy`):
+    when nothing is withheld (as the build's checks make usual), the snapshot is the store
+    itself; else the filtered quads are a store of their own beside it."""
+    import json
+
+    from kg.core.files import write_text
+    from kg.core.privacy import protect, withholds_nothing
+
+    has_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
+    where, withheld = _DATA, 0
+    if has_default is not None or not withholds_nothing(store):
+        named = (
+            q
+            for q in store.quads_for_pattern(None, None, None, None)
+            if not isinstance(q.graph_name, ox.DefaultGraph)
+        )
+        filtered = protect(named)
+        public = ox.Store(str(build / _PUBLIC))
+        public.bulk_extend(filtered.quads)
+        public.flush()
+        del public
+        where, withheld = _PUBLIC, filtered.withheld
+    record = {"store": where, "withheld": withheld}
+    write_text(build / _PRIVACY, json.dumps(record) + "\n")
+
+
+def _swap(link: Path, target: Path, earlier: Path) -> None:
+    """Point the symbolic link ``link`` at ``target`` by one rename (atomic on POSIX); a
+    directory at ``link`` (a store of the earlier layout) is first moved to ``earlier``."""
+    import os
+
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.link")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(os.path.relpath(target, link.parent))
+    if link.is_dir() and not link.is_symlink():
+        earlier.mkdir()
+        link.rename(earlier / _DATA)
+    os.replace(temporary, link)
+    directory = os.open(link.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def copy_in_memory(store: Store) -> OxigraphStore:

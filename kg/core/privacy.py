@@ -184,10 +184,17 @@ class Filtered:
     names: frozenset[str] = field(default=frozenset(), repr=False)
 
 
-def protect(quads: Iterable[ox.Quad]) -> Filtered:
-    """The quads with every statement that could attach a name to a protected interview
-    removed (see the module's description)."""
-    quads = list(quads)
+@dataclass
+class _Index:
+    """What the statements that say what is protected say (the first pass of :func:`protect`)."""
+
+    protected: set[object]
+    types: dict[ox.NamedNode | ox.BlankNode, set[str]]
+    roles: dict[ox.NamedNode | ox.BlankNode, set[str]]
+    person_classes: set[str]
+
+
+def _index(quads: Iterable[ox.Quad]) -> _Index:
     types: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
     anonymity: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
     roles: dict[ox.NamedNode | ox.BlankNode, set[str]] = {}
@@ -221,6 +228,20 @@ def protect(quads: Iterable[ox.Quad]) -> Filtered:
             if other not in protected:
                 protected.add(other)
                 todo.append(other)
+    return _Index(protected, types, roles, person_classes)
+
+
+def protect(quads: Iterable[ox.Quad]) -> Filtered:
+    """The quads with every statement that could attach a name to a protected interview
+    removed (see the module's description)."""
+    quads = list(quads)
+    index = _index(quads)
+    protected, types, roles, person_classes = (
+        index.protected,
+        index.types,
+        index.roles,
+        index.person_classes,
+    )
     if not protected:
         return Filtered(quads)
 
@@ -280,6 +301,34 @@ def protect(quads: Iterable[ox.Quad]) -> Filtered:
             q = ox.Quad(q.subject, q.predicate, q.object, renamed[g])
         kept.append(q)
     return Filtered(kept, len(quads) - len(kept), len(protected), len(people), frozenset(names))
+
+
+def withholds_nothing(store: ox.Store) -> bool:
+    """Whether :func:`protect` keeps every quad of the named graphs of ``store`` as it is,
+    decided from index lookups instead of a scan of the store (for a build of millions of
+    statements): protection, the people linked and the names withheld all start from the
+    statements about protected interviews, so :func:`protect` on those (and on the statements
+    that say what is protected) withholds nothing and finds no name exactly when it would
+    withhold nothing from the whole store."""
+    predicates = {_TYPE, _ANONYMITY, _ROLE, _SUBCLASS, *SAME_AS_LINKS}
+    relevant = [
+        q
+        for p in sorted(predicates)
+        for q in store.quads_for_pattern(None, ox.NamedNode(p), None)
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    ]
+    protected = _index(relevant).protected
+    if not protected:
+        return True
+    around = {
+        q
+        for node in protected
+        for pattern in ((node, None, None), (None, None, node))
+        for q in store.quads_for_pattern(*pattern)  # type: ignore[arg-type]
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    }
+    found = protect([*relevant, *around])
+    return not found.withheld and not found.names and not found.protected_people
 
 
 def protected_quads(quads: Iterable[ox.Quad], graph: str | None = None) -> list[ox.Quad]:

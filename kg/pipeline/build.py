@@ -42,7 +42,7 @@ from kg.pipeline.load import (
 )
 from kg.pipeline.shacl import shapes_report
 from kg.pipeline.validate import ValidationReport, ValidationResult, run_checks
-from kg.store import Store
+from kg.store import OxigraphStore, Store
 
 
 def load_sources(
@@ -65,12 +65,21 @@ def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
 
 
 def check_sources(sources: Sequence[Source]) -> ValidationReport:
+    """The report of :func:`stage` (see there)."""
+    return stage(sources)[0]
+
+
+def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore]:
     """Validate what a build would write, every finding located: ill-typed literals and the
     terms of the user's files (:mod:`kg.pipeline.terms`), the SHACL shapes, then the SPARQL
     checks.
 
     ``iodm validate FILE`` and ``iodm build FILE`` both read the files with
     :func:`load_sources` and check them with this function: what one refuses, the other does.
+
+    Returns the report and the staging store the shapes and checks ran on: an Oxigraph store in
+    memory holding each source's data (ontology included, shapes not) in its graph, which the
+    build then derives on and writes from.
 
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
     result, not also a false violation of a shape or a check comparing it, and without the
@@ -90,7 +99,11 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
             replace(s, triples=[t for t in s.triples if t.subject not in described]) for s in clean
         ]
     data, shapes = split(clean)
-    report = shapes_report(data, shapes)
+    staging = OxigraphStore()
+    for s in clean:
+        if not s.is_shapes:
+            staging.add(s.triples, s.graph)
+    report = shapes_report(data, shapes, staging)
     if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
         dropped = {(b.triple.subject, b.triple.predicate.value) for b in bad}
         report.results = [
@@ -100,14 +113,14 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     checks = [
         q for q in library().values() if q.group == "checks" and (curated or q.scope != "curated")
     ]
-    report.add(run_checks({s.graph: s.triples for s in clean if not s.is_shapes}, checks))
+    report.add(run_checks(staging, checks))
     report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
     report.add(dataset_results(sources))
     relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:
         locator = Locator(sources)
         report.locate(locator, locator.written)
-    return report
+    return report, staging
 
 
 def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
@@ -222,11 +235,13 @@ def build(
     progress: Progress | None = None,
     core_only: bool = False,
 ) -> BuildSummary:
-    """Parse, validate, derive, then write everything in one transaction."""
+    """Parse, validate, derive, then write everything at once (:meth:`Store.replace_graphs`:
+    a new store directory swapped in, for an ``oxigraph:`` store on disk)."""
     progress = progress or Progress(quiet=True)
+    store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
     progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
-    report = check_sources(sources)
+    report, _ = stage(sources)
     report.raise_for_results()
     refuse_derived_statements(sources)
     data, _ = split(sources)

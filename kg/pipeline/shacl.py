@@ -1131,22 +1131,28 @@ def _generic_path(shape: Shape, compiled: Compiled) -> str:
 
 
 def validate(
-    data: Sequence[ox.Triple], shapes: Iterable[ox.Triple], compiled: Compiled | None = None
+    data: Sequence[ox.Triple],
+    shapes: Iterable[ox.Triple],
+    compiled: Compiled | None = None,
+    store: OxigraphStore | None = None,
 ) -> tuple[ValidationReport, list[str]]:
-    """Validate the data (ontology included) against the shapes on an Oxigraph store in memory;
-    shapes the compiler does not handle run in pyshacl. Returns the report and one line per
-    shape left to pyshacl (which shape, why)."""
+    """Validate the data (ontology included) against the shapes on an Oxigraph store in memory
+    (``store``, if it holds the data already: all its graphs as one); shapes the compiler does
+    not handle run in pyshacl. Returns the report and one line per shape left to pyshacl
+    (which shape, why)."""
     from kg.pipeline.validate import _sorted
-    from kg.store import OxigraphStore
 
     data = data if isinstance(data, list) else list(data)
     shapes = list(shapes)
     compiled = compiled or compile_shapes(shapes)
-    store = OxigraphStore()
     # One N-Triples document: the triples as written, for what the store does not keep, and
     # (parsed by Oxigraph, blank node labels kept) the store's default graph.
     written = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES)
-    store.store.extend(ox.parse(written, format=ox.RdfFormat.N_TRIPLES))
+    if store is None:
+        from kg.store import OxigraphStore
+
+        store = OxigraphStore()
+        store.store.extend(ox.parse(written, format=ox.RdfFormat.N_TRIPLES))
     try:
         raws = _run(compiled, store, written)
     except Unsupported as e:  # pragma: no cover - compile_shapes catches what it can see
@@ -1322,15 +1328,18 @@ def reference(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> Validat
     return _report(bool(conforms), graph)
 
 
-def shapes_report(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> ValidationReport:
+def shapes_report(
+    data: Iterable[ox.Triple], shapes: Iterable[ox.Triple], store: OxigraphStore | None = None
+) -> ValidationReport:
     """Validate a data graph (ontology included) against a shapes graph: the shapes compiled
-    into set-based SPARQL on Oxigraph (this module, with pyshacl's results); a
-    shape the compiler does not handle runs in pyshacl, and the report's notes say which and
-    why. ``IODM_SHACL=pyshacl`` runs every shape in pyshacl, the reference."""
+    into set-based SPARQL on Oxigraph (this module, with pyshacl's results; on ``store`` if it
+    holds the data already); a shape the compiler does not handle runs in pyshacl, and the
+    report's notes say which and why. ``IODM_SHACL=pyshacl`` runs every shape in pyshacl, the
+    reference."""
     import os
 
     if os.environ.get("IODM_SHACL") == "pyshacl":
         return reference(data, shapes)
-    report, fallback = validate(list(data), shapes)
+    report, fallback = validate(list(data), shapes, store=store)
     report.notes += [f"SHACL shape left to pyshacl: {line}" for line in fallback]
     return report

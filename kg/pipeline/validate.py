@@ -15,11 +15,9 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
-
-import pyoxigraph as ox
 
 from kg.core.errors import InvalidDataError, Location, ParseError
 from kg.core.namespaces import dcterms, sh, shorten
@@ -31,6 +29,7 @@ if TYPE_CHECKING:
 
     from kg.core.terms import Term
     from kg.queries import NamedQuery
+    from kg.store import OxigraphStore
 
 SEVERITIES = ("Violation", "Warning", "Info")
 #: the columns of the CSV error table (``--errors FILE``)
@@ -262,10 +261,9 @@ class ValidationReport:
         return f"{table}\n{notes}conforms: {verdict} ({counts})\n"
 
 
-def run_checks(
-    graphs: Mapping[str, Sequence[ox.Triple]], checks: Iterable[NamedQuery]
-) -> list[ValidationResult]:
-    """Run the SPARQL checks (``queries/checks``) over the named graphs, as violations.
+def run_checks(store: OxigraphStore, checks: Iterable[NamedQuery]) -> list[ValidationResult]:
+    """Run the SPARQL checks (``queries/checks``) over the named graphs of ``store``, as
+    violations.
 
     SHACL holds the constraints that look at one focus node; what needs a query over the whole
     graph (a reporting cycle, two dates in order, a term of any ontology left undefined) is a
@@ -273,11 +271,6 @@ def run_checks(
     would run once per focus node in pyshacl. Each row is one violation; its first column is the
     focus node, the check's ``explain`` template (else its title) the message.
     """
-    from kg.store import OxigraphStore
-
-    store = OxigraphStore()
-    for graph, triples in graphs.items():
-        store.add(triples, graph)
     found = []
     for check in checks:
         solutions = check.select(store)

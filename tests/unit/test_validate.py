@@ -14,9 +14,17 @@ from kg.pipeline.build import check_sources
 from kg.pipeline.load import Source
 from kg.pipeline.validate import ValidationFailed, ValidationReport, run_checks
 from kg.queries import get, parse_query_file
+from kg.store import OxigraphStore
 
 EX = "https://example.org/validate-test/"
 G = EX + "graph"
+
+
+def _store(triples: list[ox.Triple]) -> OxigraphStore:
+    """A store in memory holding ``triples`` in the graph G, for the checks."""
+    store = OxigraphStore()
+    store.add(triples, G)
+    return store
 
 
 def n(local: str) -> ox.NamedNode:
@@ -39,7 +47,7 @@ CYCLE = [
 
 
 def test_a_check_row_is_a_violation_at_its_focus_node_with_the_explained_message() -> None:
-    found = run_checks({G: CYCLE}, [get("reporting-cycle-violation")])
+    found = run_checks(_store(CYCLE), [get("reporting-cycle-violation")])
     assert sorted(r.focus_node for r in found) == [f"<{EX}a>", f"<{EX}b>"]  # c is not on it
     first = found[0]
     assert first.severity == "Violation"
@@ -63,7 +71,7 @@ def test_holding_dates_are_compared_at_the_precision_both_have(
     start: ox.Literal, end: ox.Literal, breaks: bool
 ) -> None:
     data = [t("h", iodm.startDate, start), t("h", iodm.endDate, end)]
-    found = run_checks({G: data}, [get("holding-ends-before-start-violation")])
+    found = run_checks(_store(data), [get("holding-ends-before-start-violation")])
     assert bool(found) is breaks, found
 
 
@@ -73,7 +81,7 @@ def test_a_response_dated_before_its_violation_is_found() -> None:
         t("r", iodm.occurredOn, date("2020-02-15")),
         t("v", iodm.occurredOn, date("2020-03-01")),
     ]
-    (found,) = run_checks({G: data}, [get("response-before-violation-violation")])
+    (found,) = run_checks(_store(data), [get("response-before-violation-violation")])
     assert found.focus_node == f"<{EX}r>" and "2020-02-15" in found.message
 
 
@@ -85,7 +93,7 @@ def test_checks_broken_in_a_report_break_conformance_and_reach_the_w3c_graph() -
     graph.add((node, rdflib.RDF.type, rdflib.URIRef(sh.ValidationReport)))
     graph.add((node, rdflib.URIRef(sh.conforms), rdflib.Literal(True)))
     report = ValidationReport(True, [], graph)
-    report.add(run_checks({G: CYCLE}, [get("reporting-cycle-violation")]))
+    report.add(run_checks(_store(CYCLE), [get("reporting-cycle-violation")]))
     assert not report.conforms and report.count("Violation") == 2
     assert graph.value(node, rdflib.URIRef(sh.conforms)).toPython() is False
     focus = set(graph.objects(None, rdflib.URIRef(sh.focusNode)))
