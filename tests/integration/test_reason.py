@@ -85,3 +85,75 @@ def test_materialize_writes_only_new_named_triples() -> None:
         not isinstance(t.subject, ox.BlankNode) and not isinstance(t.object, ox.BlankNode)
         for t in inferred
     )
+
+
+# --- the OWL 2 RL rules against owlrl's closure ------------------------------------------------
+
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+def axiomatic(t: ox.Triple) -> bool:
+    """owlrl's closure has triples that hold of every ontology, whatever its data: the bounds of
+    every class (``C ⊑ owl:Thing``, ``owl:Nothing ⊑ C``, and so ``owl:Thing`` as every domain
+    and range), the declarations of the built-in datatypes and annotation properties, and the
+    disjointness of XSD's value spaces. The rules leave them out (they say nothing about the
+    data); so does the comparison, by name — any other difference fails it."""
+    s, p, o = t.subject.value, t.predicate.value, t.object.value  # type: ignore[union-attr]
+    if p in (RDFS + "subClassOf", RDFS + "domain", RDFS + "range") and o == OWL + "Thing":
+        return True
+    if p == RDFS + "subClassOf" and s == OWL + "Nothing":
+        return True
+    if p == RDF + "type" and s in (OWL + "Thing", OWL + "Nothing") and o == OWL + "Class":
+        return True
+    if p == RDF + "type" and o == RDFS + "Datatype" and s.startswith((XSD, RDF, RDFS)):
+        return True
+    if p == OWL + "disjointWith" and s.startswith(XSD) and o.startswith(XSD):
+        return True
+    return p == RDF + "type" and o == OWL + "AnnotationProperty" and s.startswith((RDFS, OWL))
+
+
+def same_closure(data: list[ox.Triple]) -> None:
+    from kg.pipeline.rl import Closure
+
+    closure = Closure(data)
+    closure.run()
+    ours = set(closure.inferred())
+    theirs = {t for t in materialize(data) if not axiomatic(t)}  # owlrl, named triples only
+    assert ours - theirs == set(), sorted(map(str, ours - theirs))[:20]
+    assert theirs - ours == set(), sorted(map(str, theirs - ours))[:20]
+    assert len(ours) > 100  # subclasses, domains, ranges, inverses, the holdsPost chain
+
+
+def test_rules_give_owlrl_closure_on_the_curated_graph() -> None:
+    from kg.pipeline.build import load_sources, split
+
+    data, _ = split(load_sources())
+    same_closure(data)
+
+
+def test_rules_give_owlrl_closure_on_a_synthetic_graph(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from kg.pipeline.build import load_sources
+
+    root = Path(__file__).parents[2]
+    out = tmp_path / "synthetic.nt"
+    subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "synthetic.py"), "5000", "-o", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    ontology = [t for s in load_sources() if s.role == "ontology" for t in s.triples]
+    synthetic = [q.triple for q in ox.parse(path=out, format=ox.RdfFormat.N_TRIPLES)]
+    holds_post = ox.NamedNode("https://w3id.org/iodm#holdsPost")
+    same_closure(ontology + synthetic)
+    from kg.pipeline.rl import Closure
+
+    closure = Closure(ontology + synthetic)
+    closure.run()
+    assert any(t.predicate == holds_post for t in closure.inferred())
