@@ -116,6 +116,9 @@ class Clash:
 _CONSTRUCT = re.compile(r"\bCONSTRUCT\s*\{(?P<template>[^{}]*)\}\s*WHERE\b", re.IGNORECASE)
 
 
+_ORDER = re.compile(r"\}\s*ORDER\s+BY[^{}]*$", re.IGNORECASE)
+
+
 def rules(stage: int | None = None) -> list[NamedQuery]:
     """The rules of ``queries/owlrl/`` (of one stage), in the order they run."""
     from kg.rules import ruleset
@@ -216,7 +219,7 @@ class Closure:
         if m is None:
             raise ValueError(f"rule {rule.id} is not a CONSTRUCT query")
         template = m["template"]
-        where = text[m.end() :]
+        where = _ORDER.sub("}", text[m.end() :])  # an update has no ORDER BY
         if d is not None:  # updates take no bound terms: the round's graph is named
             where = where.replace("GRAPH ?rl_delta ", f"GRAPH {delta} ")
         self.store.update(
