@@ -98,6 +98,12 @@ def _parser() -> argparse.ArgumentParser:
         default="table",
     )
     c.add_argument("-o", "--output", type=Path, help="write to a file instead of standard output")
+    c.add_argument(
+        "--limit", type=_count, metavar="N", help="at most N rows (default: all of them)"
+    )
+    c.add_argument(
+        "--offset", type=_count, default=0, metavar="M", help="skip the first M rows (default 0)"
+    )
     c.set_defaults(func=cmd_query)
 
     c = sub.add_parser(
@@ -311,8 +317,15 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _count(raw: str) -> int:
+    """A whole number ≥ 0 on the command line (argparse reports what else it got)."""
+    if not raw.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {raw!r}")
+    return int(raw)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg.queries import get
+    from kg.queries import get, page
 
     params: dict[str, str] = {}
     for name, value in (_split_param(p) for p in args.param):
@@ -329,9 +342,9 @@ def cmd_query(args: argparse.Namespace) -> int:
             if params:
                 raise UsageError("-p binds parameters of named queries only")
             text = sys.stdin.read() if args.sparql == "-" else _read(args.sparql)
-            result = store.query(text)
+            result = page(store.query, text, {}, args.limit, args.offset)
         elif args.id:
-            result = get(args.id).run(store, params)
+            result = get(args.id).run(store, params, limit=args.limit, offset=args.offset)
         else:
             raise UsageError("which query?", "give an id from `iodm queries`, or --sparql FILE")
     text = _format(result, args.format)

@@ -155,8 +155,16 @@ class NamedQuery:
                 bound[name] = ox.NamedNode(iri)
         return bound
 
-    def run(self, store, params: Mapping[str, object] | None = None) -> Result:  # type: ignore[no-untyped-def]
-        return store.query(self.text, self.bindings(params))
+    def run(  # type: ignore[no-untyped-def]
+        self,
+        store,
+        params: Mapping[str, object] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Result:
+        """Run the query; ``limit`` and ``offset`` keep one page of its rows (see :func:`page`)."""
+        return page(store.query, self.text, self.bindings(params), limit, offset)
 
     def select(self, store, params: Mapping[str, object] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
         """The rows of a SELECT query (:meth:`kg.store.Store.select`)."""
@@ -174,6 +182,63 @@ class NamedQuery:
             return run(self.text, self.bindings(params))
         except QueryError as e:
             raise QueryError(f"{self.path}: query {self.id}: {e.message}", e.hint) from e
+
+
+def paged_text(text: str, limit: int | None, offset: int = 0) -> str | None:
+    """The query with ``LIMIT``/``OFFSET`` appended, or None when it cannot take them there:
+    it has a ``LIMIT``, ``OFFSET`` or trailing ``VALUES`` of its own at the top level.
+
+    >>> paged_text("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s", 10, 20)
+    'SELECT * WHERE { ?s ?p ?o } ORDER BY ?s\\nLIMIT 10 OFFSET 20'
+    >>> paged_text("SELECT * WHERE { { SELECT ?s { ?s ?p ?o } LIMIT 1 } }", None, 5)
+    'SELECT * WHERE { { SELECT ?s { ?s ?p ?o } LIMIT 1 } }\\nOFFSET 5'
+    >>> paged_text("SELECT * WHERE { ?s ?p ?o } LIMIT 3", 10) is None
+    True
+    """
+    from kg.core.sparqltext import tokens
+
+    check_page(limit, offset)
+    if any(t.depth == 0 and t.is_word("LIMIT", "OFFSET", "VALUES") for t in tokens(text)):
+        return None
+    modifiers = ([f"LIMIT {limit}"] if limit is not None else []) + (
+        [f"OFFSET {offset}"] if offset else []
+    )
+    return text if not modifiers else text.rstrip() + "\n" + " ".join(modifiers)
+
+
+def check_page(limit: int | None, offset: int) -> None:
+    """A UsageError unless ``limit`` (when given) and ``offset`` are whole numbers ≥ 0."""
+    for name, value in (("limit", limit), ("offset", offset)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise UsageError(
+                f"{name} must be a whole number ≥ 0, not {value!r}", f"e.g. --{name} 100"
+            )
+
+
+def page(
+    run: Callable[[str, dict[str, Term]], Result],
+    text: str,
+    bindings: dict[str, Term],
+    limit: int | None,
+    offset: int = 0,
+) -> Result:
+    """One page of a query's rows (CONSTRUCT: of its solutions): ``limit`` rows (all when None)
+    after the first ``offset``. The engine cuts the page when the text can take ``LIMIT`` and
+    ``OFFSET`` at its end; else the rows are cut here. A yes/no answer is left whole."""
+    if limit is None and not offset:
+        return run(text, bindings)
+    text_of_page = paged_text(text, limit, offset)
+    if text_of_page is not None:
+        return run(text_of_page, bindings)
+    result = run(text, bindings)
+    end = None if limit is None else offset + limit
+    if isinstance(result, Solutions):
+        return Solutions(result.variables, result.rows[offset:end])
+    if isinstance(result, Triples):
+        return Triples(result.triples[offset:end])
+    return result
 
 
 def parse_query_file(path: Path, group: str = "") -> NamedQuery:

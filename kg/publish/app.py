@@ -10,7 +10,11 @@ Routes (see :mod:`kg.publish.iris` for how w3id IRIs map onto paths):
   the list of types when none fits); ``.html .ttl .jsonld .rdf .nt`` name one format;
 - ``/sparql``: the SPARQL 1.1 Protocol (query by GET, form POST or direct POST; update by POST
   only with the server's token); the service description when there is no query;
-- ``/query``: the query page; ``/``: home; ``/.well-known/void``: VoID and DCAT;
+- ``/query``: the query page (``?example=ID`` runs a named query, ``p.NAME=VALUE`` binds its
+  parameters; ``limit`` and ``offset`` page the rows: 500 a page in HTML, with links to the
+  pages before and after; a client that asks for a SPARQL results type gets the named query's
+  rows in it, all of them unless ``limit`` is given, with a ``Link: rel="next"`` header while
+  more follow); ``/``: home; ``/.well-known/void``: VoID and DCAT;
   ``/dumps/{file}``: dumps and ``SHA256SUMS``; ``/context.jsonld``: the JSON-LD context
   (``https://w3id.org/iodm/context.jsonld``, from ``ontology/iodm-context.jsonld``);
 - ``/{host}/{path}``: an IRI under a namespace the dataset declares (``void:uriSpace``), 303
@@ -37,7 +41,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote_to_bytes
+from urllib.parse import parse_qsl, unquote_to_bytes, urlencode
 
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
@@ -50,10 +54,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.core.errors import IODMError, UsageError
 from kg.core.namespaces import ID
-from kg.core.results import Result
+from kg.core.results import Result, Solutions, Triples
 from kg.publish import html
 from kg.publish.dataset import DatasetSpec, Limits, Published, QueryTimeout, ResultTooLarge
-from kg.publish.documents import Document, Documents, NotFound, result_types
+from kg.publish.documents import SELECT_TYPES, Document, Documents, NotFound, result_types
 from kg.publish.guard import (
     Busy,
     PoolLimits,
@@ -76,6 +80,8 @@ from kg.publish.negotiate import (
 if TYPE_CHECKING:
     from kg.queries import NamedQuery
 
+#: Rows an HTML result page shows when the request gives no ``limit``.
+PAGE_ROWS = 500
 TEXT_TYPES = ("text/", "application/sparql-results+xml", "application/rdf+xml", "application/xml")
 
 
@@ -394,22 +400,107 @@ def stylesheet(request: Request) -> Response:
 async def query_page(request: Request) -> Response:
     server = server_of(request)
     params = request.query_params
+    accept = request.headers.get("accept")
     text = params.get("query")
     example: NamedQuery | None = None
     bound: list[dict[str, str]] = []
-    error, status, result = None, 200, None
+    error, status, result, page = None, 200, None, None
+    docs = documents(request)
+    # HTML unless the client prefers a results type (the named queries' API)
+    api = params.get("example") is not None and choose(accept, (HTML, *SELECT_TYPES)) != HTML
     try:
+        limit, offset = _page_params(params, None if api else PAGE_ROWS)
         if params.get("example"):
             example, bound, example_text = _example(params)
             text = example_text if text is None else text
         if text:
-            result = await server.query(text)
+            result, page = await _run_page(server, text, limit, offset, f"{docs.url}query", params)
     except IODMError as e:
+        if api:
+            raise
         error, status = str(e), status_of(e)
-    page = documents(request).query_page(
-        text, example=example, params=bound, error=error, result=result
-    )
-    return respond(page, negotiated=False, status=status)
+    if api and result is not None and text:
+        media = negotiate(accept, result_types(result))
+        response = respond(docs.results(result, media, text), negotiated=True)
+        if page is not None and page.next:
+            response.headers["Link"] = f'<{page.next}>; rel="next"'
+        return response
+    docs.site["page"] = page  # the links to the pages before and after (query.html)
+    page_doc = docs.query_page(text, example=example, params=bound, error=error, result=result)
+    return respond(page_doc, negotiated=False, status=status)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The rows a result shows (``offset``, ``shown``) and links to the pages around it."""
+
+    offset: int
+    shown: int
+    previous: str | None = None
+    next: str | None = None
+
+
+def _page_params(params: QueryParams, default: int | None) -> tuple[int | None, int]:
+    """``limit`` (``default`` when not given) and ``offset`` (0) of a request."""
+
+    def number(name: str) -> int | None:
+        raw = params.get(name)
+        if raw is None or raw == "":
+            return None
+        if not raw.isdigit():
+            raise UsageError(f"{name} must be a whole number ≥ 0, not {raw!r}", f"e.g. {name}=100")
+        return int(raw)
+
+    limit = number("limit")
+    return (default if limit is None else limit), number("offset") or 0
+
+
+async def _run_page(
+    server: Server,
+    text: str,
+    limit: int | None,
+    offset: int,
+    base: str,
+    params: QueryParams | list[tuple[str, str]],
+    dataset: DatasetSpec | None = None,
+    base_iri: str | None = None,
+) -> tuple[Result, Page | None]:
+    """Run ``text`` for one page of rows: the engine cuts it when the text can take ``LIMIT``
+    and ``OFFSET`` (one row more than the page, to know whether another follows), else the
+    rows are cut here. Links to the pages around it repeat the request's parameters (from
+    ``params``) at ``base``."""
+    from kg.queries import paged_text
+
+    if limit is None and not offset:
+        return await server.query(text, dataset, base_iri), None
+    probe = None if limit is None else limit + 1
+    cut = paged_text(text, probe, offset)
+    result = await server.query(cut or text, dataset, base_iri)
+    if isinstance(result, Solutions):
+        rows = result.rows if cut else result.rows[offset:]
+        more = probe is not None and len(rows) >= probe
+        result = Solutions(result.variables, rows[:limit])
+        shown = len(result.rows)
+    elif isinstance(result, Triples) and not cut:  # a graph: its triples, cut here
+        end = None if limit is None else offset + limit
+        more = end is not None and len(result.triples) > end
+        result = Triples(result.triples[offset:end])
+        shown = len(result.triples)
+    else:
+        return result, None  # a yes/no answer, or a graph from a page of solutions
+
+    def link(at: int) -> str:
+        kept = [(k, v) for k, v in _items(params) if k not in ("limit", "offset")]
+        page = [("limit", str(limit))] if limit is not None else []
+        return f"{base}?{urlencode([*kept, *page, ('offset', str(at))])}"
+
+    before = None if offset == 0 else link(max(offset - (limit or offset), 0))
+    after = link(offset + shown) if more else None
+    return result, Page(offset, shown, before, after)
+
+
+def _items(params: QueryParams | list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return params.multi_items() if isinstance(params, QueryParams) else list(params)
 
 
 def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str]:
@@ -515,7 +606,17 @@ async def sparql(request: Request) -> Response:
         await _update(request, server, text, params, docs.endpoint)
         return Response(status_code=204)
     dataset = DatasetSpec(_all(params, "default-graph-uri"), _all(params, "named-graph-uri"))
-    result = await server.query(text, dataset, docs.endpoint)
+    if choose(accept, (*SELECT_TYPES, HTML)) == HTML:  # a result page: one page of rows
+        limit, offset = _page_params(QueryParams(params), PAGE_ROWS)
+        keep = list(params)
+        if not any(k == "query" for k, _ in keep):
+            keep.append(("query", text))  # a direct POST: the links carry the query
+        result, page = await _run_page(
+            server, text, limit, offset, docs.endpoint, keep, dataset, docs.endpoint
+        )
+        docs.site["page"] = page  # the links to the pages before and after (query.html)
+    else:
+        result = await server.query(text, dataset, docs.endpoint)
     media = negotiate(accept, result_types(result))
     return respond(docs.results(result, media, text))
 
