@@ -78,9 +78,10 @@ def _agreed(store, by_graph: dict[str, str]) -> list[ox.Triple]:  # type: ignore
 
 
 def open_view(descriptor: str | None, coder: str | None):  # type: ignore[no-untyped-def]
-    """Open a built store for reading, through the privacy filter (:mod:`kg.core.privacy`),
-    in memory: all of it, or (``coder``) one coder's view of it. A store that does not exist or
-    holds no build (a new ``memory:`` one too) is a StoreError."""
+    """Open a built store for reading, through the privacy filter (:mod:`kg.core.privacy`):
+    the snapshot its build filtered (:meth:`kg.store.OxigraphStore.published`), else a
+    filtered copy in memory; all of it, or (``coder``) one coder's view of it. A store that
+    does not exist or holds no build (a new ``memory:`` one too) is a StoreError."""
     from kg.core.privacy import protected_quads
     from kg.store import MemoryStore, OxigraphStore, open_store, require_build
 
@@ -88,6 +89,11 @@ def open_view(descriptor: str | None, coder: str | None):  # type: ignore[no-unt
     if isinstance(store, MemoryStore):  # open_store leaves a new one for its caller to fill
         require_build(store)
     with store:
+        built = store.published() if isinstance(store, OxigraphStore) and not coder else None
+        if built is not None:  # the build filtered it already: read it where it lies
+            view = OxigraphStore(built[0])
+            view.descriptor = store.descriptor
+            return view
         source = coder_view(store, coder) if coder else store
         # What a reading command shows passes the privacy filter, as every other output does:
         # a store changed after its build may attach a name to an anonymous interview.

@@ -30,7 +30,9 @@ Node = ox.NamedNode | ox.BlankNode
 
 
 def _unique(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
-    return list(dict.fromkeys(triples))
+    """Each triple once, in one order whatever the store's (a store on disk and one in memory
+    list the same quads in different orders)."""
+    return sorted(set(triples), key=str)
 
 
 def about(store: ox.Store, node: Node) -> list[ox.Triple]:
@@ -91,29 +93,30 @@ class Provenance:
 
 
 def provenance(store: ox.Store, node: Node) -> list[Provenance]:
-    """The provenance tree of a resource (each source expanded once)."""
+    """The provenance tree of a resource: each source expanded once, at the depth nearest the
+    resource (breadth first, so what the tree holds does not depend on the store's order)."""
     seen: set[str] = {str(node)}
-
-    def expand(n: Node, depth: int) -> list[Provenance]:
-        out = []
-        for t in about(store, n):
-            src = t.object
-            if t.predicate.value not in SOURCE_LINKS or not isinstance(src, Node):
-                continue
-            if depth == 0 and t.predicate.value not in CITES:
-                continue  # the resource itself: only what it cites
-            item = Provenance(src, t.predicate.value)
-            if str(src) in seen:
-                item.repeated = True
-            else:
-                seen.add(str(src))
-                item.statements = about(store, src)
-                if depth + 1 < PROVENANCE_DEPTH:
-                    item.children = expand(src, depth + 1)
-            out.append(item)
-        return out
-
-    return expand(node, 0)
+    tree: list[Provenance] = []
+    level: list[tuple[Node, list[Provenance]]] = [(node, tree)]
+    for depth in range(PROVENANCE_DEPTH):
+        deeper: list[tuple[Node, list[Provenance]]] = []
+        for n, out in level:
+            for t in about(store, n):
+                src = t.object
+                if t.predicate.value not in SOURCE_LINKS or not isinstance(src, Node):
+                    continue
+                if depth == 0 and t.predicate.value not in CITES:
+                    continue  # the resource itself: only what it cites
+                item = Provenance(src, t.predicate.value)
+                if str(src) in seen:
+                    item.repeated = True
+                else:
+                    seen.add(str(src))
+                    item.statements = about(store, src)
+                    deeper.append((src, item.children))
+                out.append(item)
+        level = deeper
+    return tree
 
 
 def provenance_triples(tree: list[Provenance]) -> list[ox.Triple]:

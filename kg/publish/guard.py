@@ -14,8 +14,9 @@ A query goes through three gates, cheapest first:
    SPARQL grammar says) and a walk of the parse tree; SERVICE (in a query or an update's WHERE)
    and LOAD are refused. FROM and FROM NAMED stay: Oxigraph reads them from the store, never
    from the network. A text rdflib cannot parse is refused as malformed.
-3. :class:`QueryPool`: each query runs in one of a few warm worker processes that hold the
-   published snapshot in memory. The parent accounts the worker's CPU time (``/proc``, with
+3. :class:`QueryPool`: each query runs in one of a few warm worker processes that open the
+   published snapshot (a build's store directory, read-only and shared, or a filtered copy
+   loaded in memory). The parent accounts the worker's CPU time (``/proc``, with
    ``RLIMIT_CPU`` as a backstop in the worker) and kills it past the time limit, or past
    ``wall_factor`` times it in wall time; each query may grow the worker's address space by
    ``memory_mb`` at most (``RLIMIT_AS``); results are capped in rows and in bytes. A killed
@@ -260,7 +261,7 @@ class Job:
     max_rows: int
     max_bytes: int
     generation: int
-    data: str  # the N-Quads file of the snapshot
+    data: str  # the snapshot: its store directory, or an N-Quads file
 
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -326,8 +327,9 @@ class Worker:
 class QueryPool:
     """Warm worker processes that run queries on the published snapshot (see the module docs).
 
-    Started lazily, on the first query; the snapshot is written to a temporary N-Quads file
-    that the workers load, and written again (a new generation) when the snapshot changes.
+    Started lazily, on the first query. The workers open a snapshot on disk where it lies;
+    one in memory is written to a temporary N-Quads file that they load, and written again (a
+    new generation) when the snapshot changes.
     """
 
     def __init__(self, limits: PoolLimits) -> None:
@@ -355,11 +357,13 @@ class QueryPool:
         with self._lock:
             if snapshot is not self._snapshot:
                 self._generation += 1
+                location = getattr(snapshot, "location", None)  # a store on disk: opened there
                 path = Path(self._dir.name) / f"snapshot-{self._generation}.nq"
-                ox.serialize(quads(), str(path), format=ox.RdfFormat.N_QUADS)
+                if location is None:
+                    ox.serialize(quads(), str(path), format=ox.RdfFormat.N_QUADS)
                 stale = Path(self._dir.name) / f"snapshot-{self._generation - 2}.nq"
                 stale.unlink(missing_ok=True)
-                self._snapshot, self._data = snapshot, str(path)
+                self._snapshot, self._data = snapshot, str(location or path)
             return self._generation, self._data
 
     # --- workers ---------------------------------------------------------------------------
@@ -573,10 +577,14 @@ def worker_main(conn: Any, memory_mb: int) -> None:
 
 
 def _load(path: str) -> Any:
+    """The snapshot: a store directory (a build's, opened read-only, shared with the server
+    and the other workers), or an N-Quads file loaded into memory."""
     import pyoxigraph as ox
 
     from kg.store import OxigraphStore
 
+    if Path(path).is_dir():
+        return OxigraphStore(Path(path))
     return OxigraphStore(quads=ox.parse(path=path, format=ox.RdfFormat.N_QUADS))
 
 
