@@ -242,9 +242,10 @@ class OxigraphStore(Store):
         try:
             if self.writable:
                 self._claim()
+                if not self.path.exists():  # made by the first write (a build, an update)
+                    return ox.Store()
                 if self.path.is_symlink():  # a build's: read, and written in place on demand
                     return ox.Store.read_only(str(self.path))
-                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim(in_place=True)
                 self._in_place = True
                 return ox.Store(str(self.path))
@@ -266,6 +267,7 @@ class OxigraphStore(Store):
                 raise StoreError(f"{self.descriptor} was opened read-only")
             if not self._in_place:
                 self._store = None
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim(in_place=True)
                 self._store = ox.Store(str(self.path))
                 self._in_place = True
@@ -275,6 +277,8 @@ class OxigraphStore(Store):
     def reserve(self) -> None:
         """Claim an on-disk store for a build now, so a second build stops at once."""
         if self.path is not None:
+            if not self.writable:
+                raise StoreError(f"{self.descriptor} was opened read-only")
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._claim()
 
@@ -354,10 +358,7 @@ class OxigraphStore(Store):
         import os
         import shutil
 
-        if not self.writable:
-            raise StoreError(f"{self.descriptor} was opened read-only")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._claim()
+        self.reserve()
         replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
         builds = self._builds()
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")

@@ -66,7 +66,8 @@ def test_every_reading_command_refuses_a_store_without_a_build(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     empty = tmp_path / "empty"
-    OxigraphStore(empty, writable=True).named_graphs()  # made, nothing built into it
+    with OxigraphStore(empty, writable=True) as made:  # made, nothing built into it
+        made.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> } }")
     assert empty.is_dir()
     for command in reading_commands(tmp_path):
         code, out, err = iodm(capsys, "--store", f"oxigraph:{empty}", *command)
@@ -93,13 +94,14 @@ def test_build_makes_the_store_that_reading_commands_then_read(
     assert code == EXIT_OK and "graph:build" in out
 
 
-def test_open_store_to_read_needs_a_build_but_to_write_makes_one(tmp_path: Path) -> None:
+def test_open_store_to_read_needs_a_build_but_a_write_makes_one(tmp_path: Path) -> None:
     path = tmp_path / "store"
     with pytest.raises(StoreError, match="no store at") as e:
         open_store(f"oxigraph:{path}")
     assert e.value.hint and "iodm build" in e.value.hint and not path.exists()
     with open_store(f"oxigraph:{path}", writable=True) as store:
-        assert store.named_graphs() == []
+        assert store.named_graphs() == [] and not path.exists()  # made by the first write
+        store.update("INSERT DATA { GRAPH <urn:x:g> { <urn:x:s> <urn:x:p> <urn:x:o> } }")
     assert path.is_dir()
     with pytest.raises(StoreError, match="holds no built knowledge graph") as e:
         open_store(f"oxigraph:{path}")
