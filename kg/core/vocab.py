@@ -32,10 +32,10 @@ VOCABULARIES: dict[str, tuple[str, str, frozenset[str]]] = {
                 "hasViolationType heldPost holder holdsPost hostState inFieldPresence "
                 "interlocutor interviewee intervieweeName isDelayed isInStudyScope isPublic "
                 "latest leansToward linksToEntity linksUnit locatedIn mandatedBy mandatesTask "
-                "observedFactor observedFor occurredAt occurredOn perpetrator placementBasis "
-                "publishedRole pullsToward qualifiedProperty qualifiesDate quote rankBasis "
-                "reportingStepsToCapitalLiaison respondent respondsTo resultedIn sectionTitle "
-                "sourceRow startDate takenBy upholdsNorm violatesNorm"
+                "monthsOfService observedFactor observedFor occurredAt occurredOn perpetrator "
+                "placementBasis publishedRole pullsToward qualifiedProperty qualifiesDate quote "
+                "rankBasis reportingStepsToCapitalLiaison respondent respondsTo resultedIn "
+                "sectionTitle sourceRow startDate takenBy upholdsNorm violatesNorm"
             ).split()
         ),
     ),

@@ -20,7 +20,9 @@ seeing the data, the ontologies and what the stages before derived:
    steps from each post to a liaison post (shortest paths, by networkx);
 7. ``post-host-capital``: ``iodm:distanceToHostCapitalKm``, the geodesic distance from each
    post's duty station to the capital of its host state. SPARQL 1.1 has no trigonometric
-   functions, so it is computed here by the haversine formula on the WGS84 coordinates.
+   functions, so it is computed here by the haversine formula on the WGS84 coordinates;
+8. ``holding-tenure``: ``iodm:monthsOfService``, the whole months each dated post holding
+   lasted (what CQ5 compares with its parameter, once at build rather than at every query).
 
 Nothing here is asserted by a source; a derived triple already asserted is left out.
 """
@@ -46,6 +48,7 @@ DERIVED_ONLY = (
     iodm.inFieldPresence,
     iodm.reportingStepsToCapitalLiaison,
     iodm.distanceToHostCapitalKm,
+    iodm.monthsOfService,
 )
 #: The graph the triples to derive from are in, in the scratch store only.
 _GIVEN = GRAPH + "given"
