@@ -401,18 +401,19 @@ class Terms:
         self.declared_classes: set[str] = set()
         self.types: dict[str, set[str]] = {}
         self.superclasses: dict[str, set[str]] = {}
+        a, subclass_of = rdf.type, rdfs.subClassOf  # looked up once, not per triple
         for source in sources:
             for t in source.triples:
                 if not isinstance(t.object, ox.NamedNode) or isinstance(t.subject, ox.Triple):
                     continue
                 s, p, o = t.subject.value, t.predicate.value, t.object.value
-                if p == rdf.type:
+                if p == a:
                     if o in _PROPERTY_TYPES:
                         self.declared_properties.add(s)
                     elif o in _CLASS_TYPES:
                         self.declared_classes.add(s)
                     self.types.setdefault(s, set()).add(o)
-                elif p == rdfs.subClassOf:
+                elif p == subclass_of:
                     self.superclasses.setdefault(s, set()).add(o)
         for iri in self.declared_properties | self.declared_classes:
             vocabulary = self.vocabulary(iri)
@@ -424,15 +425,20 @@ class Terms:
         self._unknown: dict[tuple[str, str, str], str | None] = {}
 
     def vocabulary(self, iri: str) -> Vocabulary | None:
-        if iri in self._vocabulary_of:
-            return self._vocabulary_of[iri]
-        found = None
-        for v in self.vocabularies:
-            if iri.startswith(v.namespace) and iri != v.namespace:
-                found = v
-                break
-        self._vocabulary_of[iri] = found
-        return found
+        """The known vocabulary whose namespace the IRI is in (the longest that fits).
+
+        Looked up by the IRI up to its last ``#`` or ``/`` (every namespace ends with one, so
+        the namespaces that fit the IRI are those that fit that part, or the part itself when
+        the IRI ends there): one lookup for all the IRIs of a namespace, not one per IRI."""
+        cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+        if cut == len(iri):  # a namespace IRI itself is in none (or in a shorter one)
+            cut = max(iri.rfind("#", 0, cut - 1), iri.rfind("/", 0, cut - 1)) + 1
+        head = iri[:cut]
+        if head not in self._vocabulary_of:
+            self._vocabulary_of[head] = next(
+                (v for v in self.vocabularies if head.startswith(v.namespace)), None
+            )
+        return self._vocabulary_of[head]
 
     def is_users(self, iri: str) -> bool:
         """Is this IRI in the user's own namespace (none IODM knows)?"""
@@ -669,13 +675,15 @@ def rewrite_results(
             focus_term=t.subject,
         )
 
+    same_as, a, nothing = owl.sameAs, rdf.type, owl.Nothing  # looked up once, not per triple
     for source in users:
         for t in source.triples:
             s, p, o = t.subject, t.predicate.value, t.object
             if not isinstance(s, ox.NamedNode):
                 continue
-            name = shorten(s.value)
-            if p == owl.sameAs and isinstance(o, ox.NamedNode) and o != s:
+            if p != same_as and p not in AXIOM_PROPERTIES:
+                continue
+            if p == same_as and isinstance(o, ox.NamedNode) and o != s:
                 why = _same_as(terms, missions, s.value, o.value)
                 if why:
                     report(
@@ -683,25 +691,25 @@ def rewrite_results(
                         "Violation",
                         source,
                         t,
-                        f"{name} owl:sameAs {shorten(o.value)}: {why}; IODM counts them as "
-                        "distinct, and the reasoner would merge everything said about them",
+                        f"{shorten(s.value)} owl:sameAs {shorten(o.value)}: {why}; IODM counts "
+                        "them as distinct, and the reasoner would merge everything said about them",
                         o.value,
                     )
                 continue
-            if isinstance(o, ox.NamedNode) and o.value == owl.Nothing and p == rdf.type:
+            if p == a and isinstance(o, ox.NamedNode) and o.value == nothing:
                 report(
                     NOTHING,
                     "Violation",
                     source,
                     t,
-                    f"{name} is declared a member of owl:Nothing, the empty class: the data "
-                    "would be inconsistent; remove the statement",
+                    f"{shorten(s.value)} is declared a member of owl:Nothing, the empty class: "
+                    "the data would be inconsistent; remove the statement",
                 )
                 continue
-            if p not in AXIOM_PROPERTIES or t in packaged:
-                continue
             vocabulary = terms.vocabulary(s.value)
-            if vocabulary is None or (isinstance(o, ox.NamedNode) and o.value in PROPERTY_KINDS):
+            if vocabulary is None or p not in AXIOM_PROPERTIES or t in packaged:
+                continue
+            if isinstance(o, ox.NamedNode) and o.value in PROPERTY_KINDS:
                 continue  # a second kind of property: check:dl-illegal-punning-violation says so
             if p == rdf.type and _declares_as_it_is(vocabulary, s.value, o):
                 continue  # restating that a class is a class
@@ -711,8 +719,8 @@ def rewrite_results(
                 "Violation" if own else "Warning",
                 source,
                 t,
-                f"{name} {shorten(p)} {display(o)}: your file adds an axiom to a term of "
-                f"{vocabulary.name}"
+                f"{shorten(s.value)} {shorten(p)} {display(o)}: your file adds an axiom to a "
+                f"term of {vocabulary.name}"
                 + (
                     ", which only IODM's ontology may define; state it about a term of your "
                     "own namespace (e.g. a subclass of it) instead"
