@@ -310,13 +310,25 @@ def withholds_nothing(store: ox.Store) -> bool:
     statements about protected interviews, so :func:`protect` on those (and on the statements
     that say what is protected) withholds nothing and finds no name exactly when it would
     withhold nothing from the whole store."""
-    predicates = {_TYPE, _ANONYMITY, _ROLE, _SUBCLASS, *SAME_AS_LINKS}
+    def named(*pattern: object) -> list[ox.Quad]:
+        return [
+            q
+            for q in store.quads_for_pattern(*pattern)  # type: ignore[arg-type]
+            if not isinstance(q.graph_name, ox.DefaultGraph)
+        ]
+
     relevant = [
         q
-        for p in sorted(predicates)
-        for q in store.quads_for_pattern(None, ox.NamedNode(p), None)
-        if not isinstance(q.graph_name, ox.DefaultGraph)
+        for p in sorted({_ANONYMITY, _ROLE, _SUBCLASS, *SAME_AS_LINKS})
+        for q in named(None, ox.NamedNode(p), None)
     ]
+    subclasses: dict[str, set[str]] = {}
+    for q in relevant:
+        if q.predicate.value == _SUBCLASS and isinstance(q.object, ox.NamedNode):
+            subclasses.setdefault(q.object.value, set()).add(str(q.subject).strip("<>"))
+    # the types that matter: of interviews and of people (not all, a million at scale)
+    for c in sorted(_closure({INTERVIEW, *PERSON_CLASSES}, subclasses)):
+        relevant += named(None, ox.NamedNode(_TYPE), ox.NamedNode(c))
     protected = _index(relevant).protected
     if not protected:
         return True

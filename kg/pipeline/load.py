@@ -278,7 +278,10 @@ def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
             where = Location(str(path), _line_at(data, e.start))
             raise ParseError(where, f"not UTF-8 text ({e.reason})", "save it as UTF-8") from e
         _guard_jsonld(path, data, document)
-    elif fmt in SCANNED and (b"[" in data or b"(" in data or b"<<" in data):
+    elif fmt in SCANNED and (
+        b"<<" in data  # N-Triples nests nothing but RDF 1.2 triple terms
+        or (fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data))
+    ):
         _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
 
 

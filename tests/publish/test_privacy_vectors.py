@@ -30,7 +30,7 @@ from kg.core.namespaces import (
     schema,
     skos,
 )
-from kg.core.privacy import protect, protected_quads
+from kg.core.privacy import protect, protected_quads, withholds_nothing
 from kg.publish.app import ServerConfig, create_app
 from kg.publish.dataset import Limits, Published
 from kg.publish.site import publish
@@ -334,6 +334,27 @@ def test_no_route_attaches_a_name_to_a_protected_interview(
     triples.append(t(ID + "interview/control", iodm.intervieweeName, L(CONTROL)))
     triples.append(t(ID + "interview/control", iodm.anonymity, iodm.Named))
     g = ox.NamedNode(USER_GRAPH)
-    kept = "".join(str(q) for q in protect(ox.Quad(*x, g) for x in triples).quads)
+    quads = [ox.Quad(*x, g) for x in triples]
+    filtered = protect(quads)
+    kept = "".join(str(q) for q in filtered.quads)
     assert name.lower() not in kept.lower()
     assert CONTROL in kept and f"<{anon}>" in kept
+    # what a build records: the filter's verdict from index lookups is the full filter's
+    store = ox.Store()
+    store.extend(quads)
+    assert withholds_nothing(store) == (filtered.quads == quads)
+
+
+def test_the_build_time_verdict_agrees_with_the_filter(
+    store: OxigraphStore, curated: Store
+) -> None:
+    """A build records that the filter withholds nothing (so readers open the store as it is)
+    only when :func:`protect` indeed keeps every quad: never with a vector, and on the curated
+    graph itself (whose protected interviews have nothing to withhold)."""
+    assert not withholds_nothing(store.store)
+    plain = copy_in_memory(curated)
+    assert withholds_nothing(plain.store) and protect(plain.quads()).withheld == 0
+    for graph, triples in ((USER_GRAPH, LEAKS), (FILE_GRAPH, IN_FILE_GRAPH)):
+        one = copy_in_memory(curated)
+        one.replace_graphs({graph: triples})
+        assert not withholds_nothing(one.store) and protect(one.quads()).withheld > 0
