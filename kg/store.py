@@ -350,8 +350,15 @@ class OxigraphStore(Store):
         failure (a full disk, a kill) at any point leaves ``PATH`` as it was and readers reading
         it; the next build removes what a killed one left. Builds older than the previous one
         are removed (a reader still open on one keeps its open files)."""
-        if self.path is None:
-            super().replace_graphs(graphs, drop)
+        if self.path is None:  # in memory: no request text to build (slow at scale)
+            for g in sorted({*drop, *graphs}):
+                if self.store.contains_named_graph(ox.NamedNode(g)):
+                    self.store.remove_graph(ox.NamedNode(g))
+            self.store.extend(
+                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+                for graph, triples in graphs.items()
+                for t in triples
+            )
             return
         import datetime as dt
         import itertools
@@ -712,9 +719,11 @@ def bind_parameters(sparql: str, bindings: Bindings) -> str:
     """Bind variables with BIND clauses placed first in the query's top-level group.
 
     Terms are written in N-Triples syntax from RDF term objects, so no user text reaches the
-    query unescaped. A binding first in the group is visible to the whole group, its FILTERs
-    included, as a one-row VALUES block would be; Virtuoso 7.2 runs some queries with such a
-    VALUES block for ever (CQ5 on the toy fixture), so every engine gets BIND.
+    query unescaped, and a literal holding a backslash so that no engine's ``\\u`` expansion
+    can change it (:func:`kg.core.terms.sparql_term`). A binding first in the group is
+    visible to the whole group, its FILTERs included, as a one-row VALUES block would be;
+    Virtuoso 7.2 runs some queries with such a VALUES block for ever (CQ5 on the toy
+    fixture), so every engine gets BIND.
 
     >>> from kg.core.terms import literal
     >>> bind_parameters("SELECT ?x WHERE { ?x ?p ?n }", {"n": literal("5")})
@@ -723,6 +732,8 @@ def bind_parameters(sparql: str, bindings: Bindings) -> str:
     for name, term in bindings.items():
         if isinstance(term, ox.BlankNode):
             raise UsageError(f"parameter {name}: a blank node cannot be bound")
-    block = "".join(f"BIND ({term} AS ?{name}) " for name, term in bindings.items())
+    from kg.core.terms import sparql_term
+
+    block = "".join(f"BIND ({sparql_term(term)} AS ?{name}) " for name, term in bindings.items())
     brace = main_group_start(sparql)
     return sparql[: brace + 1] + " " + block + sparql[brace + 1 :].lstrip()

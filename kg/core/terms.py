@@ -129,8 +129,53 @@ def well_formed(lexical: str, datatype: str) -> bool:
     >>> well_formed("\u0665", XSD + "decimal")
     False
     """
+    if _SURROGATE.search(lexical):  # not a character: no datatype's lexical form holds one
+        return False
     pattern = LEXICAL_FORMS.get(datatype)
-    return pattern is None or re.fullmatch(pattern, lexical, re.ASCII) is not None
+    if pattern is None:
+        return True
+    if re.fullmatch(pattern, lexical, re.ASCII) is None:
+        return False
+    return datatype != XSD + "date" or _real_day(lexical)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _real_day(lexical: str) -> bool:
+    """Does a date of the form ``LEXICAL_FORMS[xsd:date]`` name a day of the (proleptic
+    Gregorian) calendar? ("2021-02-29" does not.)"""
+    year, month, day = re.match(r"(-?\d+)-(\d\d)-(\d\d)", lexical).groups()  # type: ignore[union-attr]
+    y, m = int(year), int(month)
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    return int(day) <= (29 if m == 2 and leap else _DAYS[m - 1])
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def sparql_term(term: Term) -> str:
+    r"""``term`` as SPARQL text that every engine reads back as the same term.
+
+    N-Triples syntax, except that a literal holding a backslash is written as a CONCAT of
+    pieces each ending at a backslash: rdflib (and other engines) expand ``\uXXXX`` in the
+    whole query text before parsing it, so an escaped backslash followed by ``u0022`` would
+    become an escaped quote, and the value another one.
+
+    >>> print(sparql_term(literal("5", XSD + "decimal")))
+    "5"^^<http://www.w3.org/2001/XMLSchema#decimal>
+    >>> print(sparql_term(literal("a\\u0022b")))
+    CONCAT("a\\", "u0022b")
+    """
+    if not isinstance(term, ox.Literal) or "\\" not in term.value:
+        return str(term)
+    pieces = ", ".join(str(ox.Literal(p)) for p in re.split(r"(?<=\\)", term.value) if p)
+    text = f"CONCAT({pieces})"
+    if term.language:
+        return f"STRLANG({text}, {ox.Literal(term.language)})"
+    if term.datatype.value != XSD + "string":
+        return f"STRDT({text}, {term.datatype})"
+    return text
 
 
 # --- rdflib edge -------------------------------------------------------------------------------

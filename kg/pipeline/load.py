@@ -31,12 +31,14 @@ The environment variables ``IODM_MAX_LITERAL`` and ``IODM_MAX_DEPTH`` raise the 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -192,11 +194,18 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
     try:
         for quad in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
-                raise ParseError(Location(str(path)), "named graphs are not accepted here")
+                name = quad.graph_name.value.encode("utf-8")
+                at = data.find(name) if name else -1
+                at = at if at >= 0 else max(data.find(b"@graph"), 0)
+                raise ParseError(
+                    Location(str(path), _line_at(data, at)),
+                    "named graphs are not accepted here",
+                    "state the triples in the default graph: each file is one graph",
+                )
             triple = quad.triple
             for term in (triple.subject, triple.predicate, triple.object):
                 if isinstance(term, ox.NamedNode | ox.Literal) and len(term.value) > longest:
-                    _too_long(path, data, term, longest)
+                    _too_long(path, data, term, longest, fmt, len(triples))
             triples.append(triple)
             if progress is not None and len(triples) % 50_000 == 0:
                 progress.tick(path, len(triples))
@@ -207,13 +216,22 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
         if quoted is not None:  # RDF/XML errors give no line: the value they quote does
             at = data.find(quoted.group(1).encode("utf-8"))
             line, column = (_line_at(data, at), None) if at >= 0 else (None, None)
+        if line is None:  # else the line the parser had read up to when it stopped
+            line = _line_of_error(data, fmt, path.resolve().as_uri())
         raise ParseError(
             Location(str(path), line, column),
             detail,
             "fix the syntax there; nothing was written to the store",
         ) from e
     except UnicodeDecodeError as e:
-        raise ParseError(Location(str(path)), f"not UTF-8 text ({e.reason})") from e
+        try:
+            data.decode("utf-8")
+            line = _line_of_error(data, fmt, path.resolve().as_uri())
+        except UnicodeDecodeError as bad:
+            line = _line_at(data, bad.start)
+        raise ParseError(
+            Location(str(path), line), f"not UTF-8 text ({e.reason})", "save it as UTF-8"
+        ) from e
     if source.is_users:
         source.provenance = import_provenance(graph, path.name, _sha256(path))
     return source
@@ -344,6 +362,12 @@ def _guard_xml(path: Path, data: bytes, most: int) -> None:
     parser.EntityDeclHandler = entity
     try:
         parser.Parse(data, True)
+    except LookupError as e:  # the XML declaration names an encoding Python does not know
+        raise ParseError(
+            Location(str(path), 1),
+            f"not readable XML: {e}",
+            'declare encoding="UTF-8" (and save the file so); nothing was written to the store',
+        ) from None
     except _Refused as e:
         raise ParseError(Location(str(path), e.line), e.detail, e.hint) from None
     except expat.ExpatError as e:
@@ -427,14 +451,69 @@ def _nodes(document: object) -> Iterator[dict[str, object]]:
             todo += [v for k, v in item.items() if k != "@context"]
 
 
-def _too_long(path: Path, data: bytes, term: ox.NamedNode | ox.Literal, most: int) -> None:
+def _too_long(
+    path: Path,
+    data: bytes,
+    term: ox.NamedNode | ox.Literal,
+    most: int,
+    fmt: ox.RdfFormat,
+    index: int,
+) -> None:
+    """Refuse a term longer than ``most``, at its line: where its text starts in the file,
+    else (written with escapes) the line the parser had read to when it gave triple
+    ``index``."""
     at = data.find(term.value[:200].encode("utf-8"))
+    line = _line_at(data, at) if at >= 0 else _line_of_triple(data, fmt, path, index)
     kind = "an IRI" if isinstance(term, ox.NamedNode) else "a literal"
     raise ParseError(
-        Location(str(path), _line_at(data, at) if at >= 0 else None),
+        Location(str(path), line),
         f"{kind} of {len(term.value):,} characters: longer than the {most:,} a file may hold",
         "link to a document instead of holding its text; " + _LIMIT_HINT.format("IODM_MAX_LITERAL"),
     )
+
+
+class _LineReader(io.RawIOBase):
+    """``data`` handed to a parser one line per read, counting the lines handed out."""
+
+    def __init__(self, data: bytes) -> None:
+        self.lines = data.splitlines(keepends=True)
+        self.given = 0
+        self.rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.rest:
+            if self.given >= len(self.lines):
+                return 0
+            self.rest = self.lines[self.given]
+            self.given += 1
+        n = min(len(buffer), len(self.rest))
+        buffer[:n] = self.rest[:n]
+        self.rest = self.rest[n:]
+        return n
+
+
+def _line_of_error(data: bytes, fmt: ox.RdfFormat, base: str) -> int | None:
+    """The line a parser that gives none (RDF/XML's) stops at: the file is parsed again, fed
+    one line at a time, and the error is on the last line read."""
+    reader = _LineReader(data)
+    try:
+        for _ in ox.parse(reader, format=fmt, base_iri=base):  # type: ignore[arg-type]
+            pass
+    except (SyntaxError, UnicodeDecodeError) as e:
+        return getattr(e, "lineno", None) or max(reader.given, 1)
+    return None
+
+
+def _line_of_triple(data: bytes, fmt: ox.RdfFormat, path: Path, index: int) -> int:
+    """The line a parser fed one line at a time had read to when it gave triple ``index``."""
+    reader = _LineReader(data)
+    for i, _ in enumerate(ox.parse(reader, format=fmt, base_iri=path.resolve().as_uri())):  # type: ignore[arg-type]
+        if i == index:
+            break
+    return max(reader.given, 1)
 
 
 def _line_at(data: bytes, offset: int) -> int:

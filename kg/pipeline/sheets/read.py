@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import difflib
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg.core.errors import InvalidDataError, Location, UsageError
+from kg.core.errors import InvalidDataError, Location, ParseError, UsageError
 from kg.core.namespaces import expand, shorten
 from kg.pipeline.sheets.spec import RDF_TYPE, Column, SheetSpec, sheet_specs
 from kg.pipeline.sheets.template import DATASET_KEYS, SPECIAL_SHEETS
@@ -89,14 +90,29 @@ def read_tables(path: Path) -> list[Table]:
 
 def _read_csv(path: Path, shown: str) -> Table:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise InvalidDataError(
-            f"{shown}: not UTF-8 text ({e.reason})", "save the file as CSV UTF-8"
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ParseError(
+            Location(shown, line), f"not UTF-8 text ({e.reason})", "save the file as CSV UTF-8"
         ) from e
     except OSError as e:
         raise UsageError(f"{shown}: cannot read: {e}") from e
-    rows = list(csv.reader(text.splitlines()))
+    # newline="" keeps a line break inside a quoted cell; strict refuses a quote left open (the
+    # rest of the file would become one cell); a cell may be as long as the file
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    old_limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))
+    try:
+        rows = list(reader)
+    except csv.Error as e:
+        raise ParseError(
+            Location(shown, reader.line_num),
+            f"not a well-formed CSV file ({e})",
+            'a quote opens a cell that must end with a quote; write "" for a quote inside it',
+        ) from e
+    finally:
+        csv.field_size_limit(old_limit)
     header = [h.strip() for h in rows[0]] if rows else []
     body = [(i, [c.strip() for c in r]) for i, r in enumerate(rows[1:], start=2)]
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
