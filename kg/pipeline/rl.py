@@ -350,10 +350,7 @@ def reasoned_graphs(store: OxigraphStore) -> list[str]:
 
 
 def write_inferred(store: OxigraphStore, triples: Sequence[ox.Triple]) -> None:
-    """Replace the inferred graph of ``store`` by ``triples``: the old graph is dropped, then
-    the new one written in one transaction (a run stopped between the two leaves no inferred
-    graph, never a mixed one)."""
-    g = ox.NamedNode(INFERRED_GRAPH)
-    store.update(f"DROP SILENT GRAPH <{INFERRED_GRAPH}>")
-    store.store.extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
-    store.store.flush()
+    """Replace the inferred graph of ``store`` by ``triples``, all or nothing
+    (:meth:`kg.store.OxigraphStore.replace_graphs`: on disk, a new build directory swapped in,
+    whose privacy-filtered snapshot the server then opens as it is)."""
+    store.replace_graphs({INFERRED_GRAPH: triples})
