@@ -28,7 +28,7 @@ from kg.core.namespaces import (
     shorten,
     void,
 )
-from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive
+from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive_on
 from kg.pipeline.load import (
     NAMESPACE_PATTERN,
     USER_GRAPHS,
@@ -241,11 +241,14 @@ def build(
     store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
     progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
-    report, _ = stage(sources)
+    report, staging = stage(sources)
     report.raise_for_results()
     refuse_derived_statements(sources)
-    data, _ = split(sources)
-    sources.append(Source(None, DERIVED_GRAPH, "derived", derive(data)))
+    progress.say("deriving…")
+    described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
+    for s in sources if described else ():  # what the checks set aside: dataset descriptions
+        staging.add([t for t in s.triples if t.subject in described], s.graph)
+    sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
     previous = managed_graphs(store)
     graphs: dict[str, Sequence[ox.Triple]] = {s.graph: s.triples for s in sources}
     graphs[BUILD_GRAPH] = _manifest(sources)

@@ -32,12 +32,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg.core.namespaces import GRAPH, XSD, iodm
 from kg.core.results import Solutions
+
+if TYPE_CHECKING:
+    from kg.store import OxigraphStore
 
 DERIVED_GRAPH = GRAPH + "derived"
 #: Mean Earth radius (IUGG), km.
@@ -68,13 +71,21 @@ def haversine_km(lat1: float, long1: float, lat2: float, long2: float) -> float:
 
 def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
     """The derived triples for a data graph (ontology included), none of them in ``triples``."""
-    from kg.rules import ruleset, run
     from kg.store import OxigraphStore
 
     scratch = OxigraphStore()
     scratch.add(triples, _GIVEN)
+    return derive_on(scratch)
+
+
+def derive_on(store: OxigraphStore) -> list[ox.Triple]:
+    """Derive on a store in memory whose named graphs hold the data (ontology included), adding
+    the derived triples to its graph :data:`DERIVED_GRAPH`; returns them. The build derives
+    on the store it validated on, instead of loading the data once more."""
+    from kg.rules import ruleset, run
+
     compute = {"reporting-lines": _reporting_steps, "post-host-capital": _distances}
-    added = run(scratch, ruleset("derive"), DERIVED_GRAPH, compute=compute)
+    added = run(store, ruleset("derive"), DERIVED_GRAPH, compute=compute)
     return [t for rule_triples in added.values() for t in rule_triples]
 
 
