@@ -21,6 +21,8 @@ against the machine, and every refusal is a located :class:`~kg.core.errors.Pars
 - nesting deeper than :data:`MAX_DEPTH` (JSON arrays and objects, Turtle's ``[ ]`` and ``( )``
   and triple terms ``<< >>``, in N-Triples too, XML elements) is refused before parsing;
 - a literal or IRI longer than :data:`MAX_LITERAL` characters is refused with its line;
+- Turtle or N-Triples that ends, with no line break, in a '.' right after a name or a number
+  is refused: a file cut inside ``ex:b.c`` or ``1.5`` would read as ``ex:b`` or 1;
 - JSON-LD that the parser would silently drop is refused: a node whose ``@id`` or ``@type`` is
   not an IRI, a key that is neither an IRI nor a term of the document's ``@context``;
 - a UTF-8 byte order mark is accepted (and skipped).
@@ -253,6 +255,8 @@ _TURTLE_TOKENS = re.compile(
     rb'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<<|>>|<[^<>\s]*>|#[^\n]*|[\[\]()]'
 )
 _QUOTED = re.compile(r"'([^'\n]{3,})'")
+#: a file's end that a cut inside a name or a number can make: a '.' right after one
+_CUT_TOKEN = re.compile(rb"[\w\-:%\x80-\xff]\.\Z")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 _LIMIT_HINT = "nothing was written; to raise the limit, set {} (see kg/pipeline/load.py)"
 
@@ -296,11 +300,12 @@ def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
             where = Location(str(path), _line_at(data, e.start))
             raise ParseError(where, f"not UTF-8 text ({e.reason})", "save it as UTF-8") from e
         _guard_jsonld(path, data, document)
-    elif fmt in SCANNED and (
-        b"<<" in data  # N-Triples nests nothing but RDF 1.2 triple terms
-        or (fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data))
-    ):
-        _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
+    elif fmt in SCANNED:
+        if b"<<" in data or (  # N-Triples nests nothing but RDF 1.2 triple terms
+            fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data)
+        ):
+            _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
+        _guard_cut(path, data)
 
 
 def _check_depth(
@@ -326,6 +331,24 @@ def _check_depth(
                 )
         elif c in closing:
             depth -= 1
+
+
+def _guard_cut(path: Path, data: bytes) -> None:
+    """Refuse a Turtle or N-Triples file that ends, with no line break, in a '.' right after
+    a name or a number: it may have been cut inside one (``ex:b.c`` cut to ``ex:b.`` states
+    ``ex:b``, ``1.5`` cut to ``1.`` states 1), and a parser reads such a prefix as a whole."""
+    if not _CUT_TOKEN.search(data):
+        return
+    last = data[data.rfind(b"\n") + 1 :]
+    if any(m.group().startswith(b"#") for m in _TURTLE_TOKENS.finditer(last)):
+        return  # the '.' ends a comment
+    raise ParseError(
+        Location(str(path), data.count(b"\n") + 1),
+        "the file ends in a '.' right after a name or a number, with no line break: it may "
+        "be cut short inside a name or a number (ex:b.c cut to ex:b. states ex:b)",
+        "if the file is whole, end it with a line break (or a space before its last '.'); "
+        "if not, use the whole file; nothing was written to the store",
+    )
 
 
 def _guard_xml(path: Path, data: bytes, most: int) -> None:

@@ -29,6 +29,7 @@ from kg.pipeline.load import parse_file
 from kg.pipeline.source import FORMATS, Source
 
 EX = "http://example.org/"
+DECIMAL = ox.NamedNode(XSD + "decimal")
 SUFFIXES = [".ttl", ".nt", ".rdf", ".jsonld"]
 #: formats whose document ends with a closing token: any cut before it is a truncation
 CLOSED = {".rdf", ".jsonld"}
@@ -116,18 +117,21 @@ def test_a_valid_document_gives_exactly_its_triples(
     assert set(source.triples) == set(triples)
 
 
+_CUT_NAME = [ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "b.c"))]
+_CUT_NUMBER = [
+    ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.Literal("1.5", datatype=DECIMAL))
+]
+
+
 @fuzz(120)
-@given(suffix=st.sampled_from(SUFFIXES), triples=_TRIPLES, where=st.floats(0, 1))
-@example(  # "1.5 ." cut after "1." is the valid document "1 ." in Turtle
-    suffix=".ttl",
-    triples=[ox.Triple(ox.NamedNode(EX + "a"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "b.c"))],
-    where=0.99,
-)
+@given(suffix=st.sampled_from(SUFFIXES), triples=_TRIPLES, at=st.integers(0, 10**6))
+@example(suffix=".ttl", triples=_CUT_NAME, at=-len("c .\n"))  # "ex:b." reads as ex:b
+@example(suffix=".ttl", triples=_CUT_NUMBER, at=-len("5 .\n"))  # "1." reads as 1
 def test_a_truncated_document_is_refused_or_a_part_of_the_whole(
-    folder: Path, suffix: str, triples: list[ox.Triple], where: float
+    folder: Path, suffix: str, triples: list[ox.Triple], at: int
 ) -> None:
     data = serialize(triples, suffix)
-    cut = data[: int(len(data) * where)]
+    cut = data[:at] if at < 0 else data[: at % len(data)]
     assume(cut.strip() != data.strip())
     found = read(folder, suffix, cut)
     if suffix in CLOSED:
