@@ -223,9 +223,12 @@ class Server:
         self.in_flight = 0
 
     def warm_up(self) -> None:
-        """Start the query workers and give them the snapshot (else the first query does)."""
+        """Start the query workers and give them the snapshot (else the first query does), and
+        find what the home page lists, in the background (at scale, seconds of work)."""
         if self.pool is not None:
             self.pool.warm_up(self.published.snapshot, self.published.quads)
+        home = Documents(self.published, self.config.base_url, live=True).home
+        threading.Thread(target=home, name="warm-up", daemon=True).start()
 
     async def query(
         self, text: str, dataset: DatasetSpec | None = None, base_iri: str | None = None

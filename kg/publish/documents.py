@@ -25,9 +25,11 @@ a SPARQL endpoint and a query form; a static one has neither.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
@@ -36,6 +38,7 @@ from markupsafe import Markup
 from kg.core.errors import IODMError
 from kg.core.namespaces import ID, dcterms, owl, rdf
 from kg.core.results import Boolean, Result, Solutions, serialize_rdf
+from kg.core.terms import sparql_term
 from kg.publish import html, iris
 from kg.publish.dataset import Published
 from kg.publish.describe import Description, describe
@@ -48,6 +51,7 @@ from kg.publish.ontology_doc import (
 )
 from kg.publish.void import (
     CHECKSUMS,
+    DUMPS,
     Dump,
     checksums_file,
     describe_dataset,
@@ -57,6 +61,13 @@ from kg.publish.void import (
 
 if TYPE_CHECKING:
     from kg.queries import NamedQuery
+
+T = TypeVar("T")
+#: what is computed once per snapshot, by name (:meth:`Documents._once`)
+_PER_SNAPSHOT: weakref.WeakKeyDictionary[object, dict[str, Any]] = weakref.WeakKeyDictionary()
+_COMPUTING = threading.RLock()
+#: links per kind of resource on the home page (a dataset of millions has too many to list)
+HOME_LINKS = 200
 
 #: Query results, by the kind of result: media types offered, SPARQL JSON first (the default);
 #: HTML is the query page, the others are pyoxigraph's writers (kg.core.results).
@@ -148,29 +159,58 @@ class Documents:
     # --- what is published ----------------------------------------------------------------------
 
     def resources(self) -> list[str]:
-        """Every ``/id/`` resource the data mentions; each has a document."""
-        return sorted(
-            {
-                t.value
-                for q in self.published.quads()
-                for t in (q.subject, q.object)
-                if isinstance(t, ox.NamedNode) and t.value.startswith(ID) and len(t.value) > len(ID)
-            }
-        )
+        """Every ``/id/`` resource the data mentions; each has a document (once per snapshot:
+        found by the store, not by reading every quad into Python)."""
+        return self._once("resources", lambda: self._iris_under([ID]))
 
     def own_documents(self) -> list[str]:
         """The document IRI of every IRI the data mentions under the dataset's declared
         namespaces (a hash IRI's document is the IRI before ``#``); each has a document."""
         if not self.namespaces:
             return []
-        found: set[str] = set()
-        for q in self.published.quads():
-            for t in (q.subject, q.object, q.graph_name):
-                if isinstance(t, ox.NamedNode) and self.namespaces.namespace(t.value):
-                    doc = self.namespaces.document_iri(t.value)
-                    if doc is not None and self.namespaces.doc_path(doc) is not None:
-                        found.add(doc)
-        return sorted(d for d in found if self._own_kind(d) is not None)
+
+        def find() -> list[str]:
+            found: set[str] = set()
+            for iri in self._iris_under(list(self.published.dataset.namespaces), graphs=True):
+                doc = self.namespaces.document_iri(iri)
+                if doc is not None and self.namespaces.doc_path(doc) is not None:
+                    found.add(doc)
+            return sorted(d for d in found if self._own_kind(d) is not None)
+
+        return self._once("own", find)
+
+    def triple_count(self) -> int:
+        """How many distinct triples the named graphs hold (once per snapshot)."""
+
+        def count() -> int:
+            rows = self.published.snapshot.store.select(
+                "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                "WHERE { GRAPH ?g { ?s ?p ?o } } }"
+            ).rows
+            return int(rows[0][0].value)  # type: ignore[union-attr]
+
+        return self._once("triples", count)
+
+    def _iris_under(self, namespaces: list[str], graphs: bool = False) -> list[str]:
+        """The IRIs longer than one of ``namespaces`` that a subject or object (or, with
+        ``graphs``, a graph name) of the named graphs is, sorted."""
+        starts = " || ".join(
+            f"STRSTARTS(STR(?t), {sparql_term(ox.Literal(n))})" for n in namespaces
+        )
+        graph = "UNION { GRAPH ?t { } }" if graphs else ""
+        rows = self.published.snapshot.store.select(
+            "SELECT DISTINCT ?t WHERE { { GRAPH ?g { ?t ?p ?o } } UNION { GRAPH ?g { ?s ?p ?t } } "
+            f"{graph} FILTER (isIRI(?t) && ({starts})) }}"
+        ).rows
+        return sorted(t.value for (t,) in rows if t.value not in namespaces)  # type: ignore[union-attr]
+
+    def _once(self, name: str, make: Callable[[], T]) -> T:
+        """``make()``, computed once for the current snapshot (whichever request asks)."""
+        with _COMPUTING:  # a request meanwhile waits for it instead of computing it again
+            known = _PER_SNAPSHOT.setdefault(self.published.snapshot, {})
+            if name not in known:
+                known[name] = make()
+            return known[name]  # type: ignore[no-any-return]
 
     def paths(self) -> list[str]:
         """The path of every document that comes in every format: the ontology documents and
@@ -330,9 +370,16 @@ class Documents:
 
     def home(self) -> Document:
         kinds: dict[str, list[Markup]] = {}
+        more: dict[str, int] = {}
+
+        def add(kind: str, node: ox.NamedNode) -> None:
+            if len(kinds.setdefault(kind, [])) < HOME_LINKS:
+                kinds[kind].append(self.render.link(node))
+            else:
+                more[kind] = more.get(kind, 0) + 1
+
         for iri in self.resources():
-            kind = iri[len(ID) :].split("/", 1)[0]
-            kinds.setdefault(kind, []).append(self.render.link(ox.NamedNode(iri)))
+            add(iri[len(ID) :].split("/", 1)[0], ox.NamedNode(iri))
         store = self.published.store
         for iri in self.own_documents():
             node = ox.NamedNode(iri)
@@ -345,14 +392,14 @@ class Documents:
                 kind = "named graph"
             else:
                 kind = self.render.name(ox.NamedNode(types[0])) if types else "other"
-            kinds.setdefault(kind, []).append(self.render.link(node))
+            add(kind, node)
         about = self.site["dataset"]
         return self._page(
             "home.html",
             title=about["title"] if about else "IODM",
-            kinds=sorted(kinds.items()),
-            dumps=sorted(self.dumps().items()),
-            triples=f"{len(self.published.triples()):,}",
+            kinds=[(kind, links, more.get(kind, 0)) for kind, links in sorted(kinds.items())],
+            dumps=sorted(DUMPS),
+            triples=f"{self.triple_count():,}",
             graphs=len(self.published.graphs),
         )
 
