@@ -113,6 +113,13 @@ def _read_csv(path: Path, shown: str) -> Table:
         ) from e
     finally:
         csv.field_size_limit(old_limit)
+    if len(rows) > 1 and len(rows[-1]) < len(rows[0]) and not text.endswith(("\n", "\r")):
+        raise ParseError(
+            Location(shown, reader.line_num),
+            f"the last row has {len(rows[-1])} cells and the header {len(rows[0])}, and the "
+            "file ends without a line break: it looks cut short",
+            "if the file is whole, end it with a line break; if not, use the whole file",
+        )
     header = [h.strip() for h in rows[0]] if rows else []
     body = [(i, [c.strip() for c in r]) for i, r in enumerate(rows[1:], start=2)]
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -273,7 +280,8 @@ def _description(settings: _Settings, path: Path) -> Source:
         triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + "bibliographicCitation"), citation))
     for covered in (c.strip() for c in values.get("covers", "").split(";")):
         if covered:
-            iri = covered if _is_iri(covered) else f"{ns}id/{covered}"
+            iri = _covered_iri(ns, covered)
+            assert iri is not None  # checked by _settings
             triples.append(ox.Triple(d, ox.NamedNode(DCTERMS + "subject"), ox.NamedNode(iri)))
     source = Source(path, graph, "extra", triples, locations={d.value: settings.where})
     where = (
@@ -318,7 +326,11 @@ def _settings(tables: list[Table], problems: _Problems, path: Path) -> _Settings
             "e.g. https://example.org/my-study/",
         )
         return None
-    if not re.match(r"^https?://[^\s/]+/\S*[/#]$", ns) or any(c in ns for c in '<>"{}|^`\\ '):
+    if (
+        not re.match(r"^https?://[^\s/]+/\S*[/#]$", ns)
+        or any(c in ns for c in '<>"{}|^`\\ ')
+        or not _valid_iri(ns)
+    ):
         problems.add(
             table.where(row_of_ns, 1),
             "sheet:bad-namespace",
@@ -334,6 +346,17 @@ def _settings(tables: list[Table], problems: _Problems, path: Path) -> _Settings
             "sheet:bad-license",
             "the licence is the IRI of a licence, e.g. https://creativecommons.org/licenses/by/4.0/",
             license,
+        )
+        return None
+    covers = values.get("covers", "")
+    bad = [c for c in (c.strip() for c in covers.split(";")) if c and not _covered_iri(ns, c)]
+    if bad:
+        row = next((r for r, c in table.rows if c and c[0].strip() == "covers"), 2)
+        problems.add(
+            table.where(row, 1),
+            "sheet:bad-covers",
+            "covers names what the dataset is about: ids of rows (`;` between them) or IRIs",
+            bad[0],
         )
         return None
     stem = _slug(path.stem if path.is_file() else path.name)
@@ -765,6 +788,12 @@ def _valid_iri(value: str) -> bool:
     except ValueError:
         return False
     return _is_iri(value)
+
+
+def _covered_iri(ns: str, covered: str) -> str | None:
+    """The IRI a ``covers`` entry names (an IRI, else the id of a row), None if it is none."""
+    iri = covered if _is_iri(covered) else f"{ns}id/{covered}"
+    return iri if _valid_iri(iri) else None
 
 
 def _is_iri(value: str) -> bool:
