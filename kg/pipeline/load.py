@@ -37,6 +37,7 @@ import io
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,8 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
     data = data.removeprefix(_BOM)
     guard(path, data, fmt)
     longest = limit("IODM_MAX_LITERAL", MAX_LITERAL)
+    if _no_term_longer(data, fmt, longest):
+        longest = sys.maxsize  # nothing to look at per term
     try:
         for quad in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
@@ -205,9 +208,10 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
                     "state the triples in the default graph: each file is one graph",
                 )
             triple = quad.triple
-            for term in (triple.subject, triple.predicate, triple.object):
-                if isinstance(term, ox.NamedNode | ox.Literal) and len(term.value) > longest:
-                    _too_long(path, data, term, longest, fmt, len(triples))
+            if longest < sys.maxsize:
+                for term in (triple.subject, triple.predicate, triple.object):
+                    if isinstance(term, ox.NamedNode | ox.Literal) and len(term.value) > longest:
+                        _too_long(path, data, term, longest, fmt, len(triples))
             triples.append(triple)
             if progress is not None and len(triples) % 50_000 == 0:
                 progress.tick(path, len(triples))
@@ -240,6 +244,22 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
 
 
 # --- what a file may hold: checked before (and while) parsing ----------------------------------
+
+
+def _no_term_longer(data: bytes, fmt: ox.RdfFormat, longest: int) -> bool:
+    """Whether no IRI or literal of the file can be longer than ``longest`` characters, seen
+    from its bytes alone (so the parse need not look at every term). In the line-based and
+    JSON formats a term is written on one line, but for Turtle's long strings (triple quotes,
+    which span lines), and an IRI may join three written parts (a base, a prefix or
+    vocabulary, a local name); a character is at least a byte."""
+    if len(data) <= longest:
+        return True
+    if fmt not in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS, ox.RdfFormat.JSON_LD) and (
+        fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) or b'"""' in data or b"'''" in data
+    ):
+        return False
+    return 3 * max(map(len, data.split(b"\n"))) <= longest
+
 
 #: the longest literal or IRI a file may hold, in characters (``IODM_MAX_LITERAL`` overrides it)
 MAX_LITERAL = 1_000_000

@@ -213,6 +213,25 @@ def test_a_huge_literal_is_refused_with_its_line(
     assert len(parse_file(path, "urn:g", "extra").triples) == 2
 
 
+@pytest.mark.parametrize("suffix", [".ttl", ".nt"])
+def test_an_iri_longer_than_any_line_is_refused_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """The parse skips looking at each term when no line could hold one over the limit; an
+    IRI joined from a prefix and a local name on other lines still counts (and N-Triples
+    writes each on its line)."""
+    monkeypatch.setenv("IODM_MAX_LITERAL", "100")
+    long = "http://example.org/" + "n" * 50 + "/"
+    if suffix == ".ttl":
+        text = f"@prefix ex: <{long}> .\nex:{'l' * 60} ex:p ex:o .\n"
+    else:
+        text = f"<{long}{'l' * 60}> <http://example.org/p> <http://example.org/o> .\n"
+    error = refused(write(tmp_path, "joined" + suffix, text))
+    assert "characters" in error.detail
+    monkeypatch.setenv("IODM_MAX_LITERAL", "1000")
+    assert len(parse_file(write(tmp_path, "ok" + suffix, text), "urn:g", "extra").triples) == 1
+
+
 def test_a_bad_limit_in_the_environment_is_a_usage_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
