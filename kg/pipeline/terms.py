@@ -422,6 +422,7 @@ class Terms:
                 kind = vocabulary.classes if iri in self.declared_classes else vocabulary.properties
                 kind.add(local)
         self._known_classes: dict[str, bool] = {}
+        self._users: dict[str, bool] = {}
         self._unknown: dict[tuple[str, str, str], str | None] = {}
 
     def vocabulary(self, iri: str) -> Vocabulary | None:
@@ -442,7 +443,9 @@ class Terms:
 
     def is_users(self, iri: str) -> bool:
         """Is this IRI in the user's own namespace (none IODM knows)?"""
-        return not iri.startswith(_IODM_DOMAIN) and self.vocabulary(iri) is None
+        if iri not in self._users:
+            self._users[iri] = not iri.startswith(_IODM_DOMAIN) and self.vocabulary(iri) is None
+        return self._users[iri]
 
     def known_class(self, iri: str) -> bool:
         """A class of a known vocabulary, or a class of the user's under one."""
