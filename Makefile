@@ -26,10 +26,10 @@ $(STAMP): pyproject.toml
 
 # Speed and memory as ratios against baselines in the same run (benchmarks/README.md); not part
 # of `make test`. Sizes: BENCH_SIZES (triples) and BENCH_ROWS (coding-sheet rows).
-BENCH_SIZES ?= 100000,1000000
+BENCH_SIZES ?= 100000,1000000,5000000
 BENCH_ROWS  ?= 100000
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py --sizes $(BENCH_SIZES) --out benchmarks/results-latest.md
+	$(BIN)/python benchmarks/scale.py --sizes $(BENCH_SIZES) --readme benchmarks/README.md
 	$(BIN)/python benchmarks/sheets.py --rows $(BENCH_ROWS) --out benchmarks/results-sheets-latest.md
 
 # Debian packages the tests need (a headless browser, Virtuoso); needs root. `run` never does.

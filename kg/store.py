@@ -318,9 +318,9 @@ class OxigraphStore(Store):
             if isinstance(result, ox.QueryBoolean):
                 return Boolean(bool(result))
             if isinstance(result, ox.QuerySolutions):
-                variables = result.variables
-                rows = [tuple(sol[v] for v in variables) for sol in read(result)]
-                return Solutions([v.value for v in variables], rows)
+                # a solution iterates its values in the order of the variables, None if unbound
+                rows = [tuple(sol) for sol in read(result)]
+                return Solutions([v.value for v in result.variables], rows)
             return Triples(list(read(result)))
         except SyntaxError as e:
             raise QueryError(f"malformed SPARQL query: {e.msg}") from e
