@@ -75,12 +75,15 @@ class Param:
         raw = _lexical(given)
         if self.type == "iri":
             value = expand(raw.strip())
-            if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
+            try:
+                if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value):
+                    raise ValueError(value)
+                return ox.NamedNode(value)  # refuses what no IRI holds: <, >, quotes…
+            except ValueError:
                 raise UsageError(
                     f"parameter {self.name} expects an IRI, got {raw!r}",
                     "give a full IRI or a prefixed name such as iodm:Post",
-                )
-            return ox.NamedNode(value)
+                ) from None
         datatype = XSD + self.type.removeprefix("xsd:")
         _check_lexical(self.name, self.type, raw)
         return ox.Literal(raw, datatype=ox.NamedNode(datatype))

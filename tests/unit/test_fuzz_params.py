@@ -81,6 +81,20 @@ def test_a_value_is_a_term_of_the_declared_type_or_a_usage_error(kind: str, raw:
         datetime.date.fromisoformat(raw)  # a real day: 2021-02-29 is refused
 
 
+@settings(max_examples=200, deadline=None, database=None)
+@given(raw=st.one_of(_TEXT, _TEXT.map(lambda t: "iodm:" + t), _TEXT.map(lambda t: "http://x/" + t)))
+@example(raw="a:<>")
+@example(raw='iodm:a"b')
+def test_an_iri_parameter_is_an_iri_or_a_usage_error(raw: str) -> None:
+    try:
+        term = Param("about", "iri").term(raw)
+    except UsageError as e:
+        assert "parameter about expects an IRI" in e.message
+        return
+    assert isinstance(term, ox.NamedNode)
+    assert not re.search(r'[\s<>"{}|^`\\]', term.value), term.value
+
+
 def test_a_lone_surrogate_is_refused_not_a_traceback() -> None:
     with pytest.raises(UsageError, match="parameter at"):
         Param("at", "xsd:string").term("2020\udc80")
