@@ -163,6 +163,11 @@ _PATTERNS = {
     "anyURI": r'[^\x00-\x20<>"{}|^`\\]*',
     "hexBinary": r"(?:[0-9A-Fa-f]{2})*",
     "base64Binary": r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?",
+    # XML Schema 1.1's: the store's cast also takes Rust's "inf", "Infinity" and "nan"
+    **dict.fromkeys(
+        ("double", "float"),
+        r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[Ee][+-]?[0-9]+)?|[+-]?INF|NaN",
+    ),
 }
 
 
