@@ -292,6 +292,7 @@ def run_size(n: int, args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         print("  serve…", file=sys.stderr, flush=True)
         found["serve"], found["oxigraph_serve"] = measure_serving(work)
     shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(found), file=sys.stderr, flush=True)  # the figures, should a later size fail
     return found
 
 
