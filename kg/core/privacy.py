@@ -310,6 +310,7 @@ def withholds_nothing(store: ox.Store) -> bool:
     statements about protected interviews, so :func:`protect` on those (and on the statements
     that say what is protected) withholds nothing and finds no name exactly when it would
     withhold nothing from the whole store."""
+
     def named(*pattern: object) -> list[ox.Quad]:
         return [
             q

@@ -66,8 +66,11 @@ T = TypeVar("T")
 #: what is computed once per snapshot, by name (:meth:`Documents._once`)
 _PER_SNAPSHOT: weakref.WeakKeyDictionary[object, dict[str, Any]] = weakref.WeakKeyDictionary()
 _COMPUTING = threading.RLock()
-#: links per kind of resource on the home page (a dataset of millions has too many to list)
+#: links per kind of resource on the home page
 HOME_LINKS = 200
+#: statements above which the home page lists no resources (finding them all reads every
+#: statement: seconds at a million, a minute at five) and points to the query page instead
+HOME_SCAN_LIMIT = 500_000
 
 #: Query results, by the kind of result: media types offered, SPARQL JSON first (the default);
 #: HTML is the query page, the others are pyoxigraph's writers (kg.core.results).
@@ -369,6 +372,17 @@ class Documents:
         }
 
     def home(self) -> Document:
+        statements = len(self.published.store)
+        if statements > HOME_SCAN_LIMIT:  # finding every resource would take a minute
+            return self._page(
+                "home.html",
+                title=self.site["dataset"]["title"] if self.site["dataset"] else "IODM",
+                kinds=[],
+                dumps=sorted(DUMPS),
+                triples=None,
+                statements=f"{statements:,}",
+                graphs=len(self.published.graphs),
+            )
         kinds: dict[str, list[Markup]] = {}
         more: dict[str, int] = {}
 
@@ -400,6 +414,7 @@ class Documents:
             kinds=[(kind, links, more.get(kind, 0)) for kind, links in sorted(kinds.items())],
             dumps=sorted(DUMPS),
             triples=f"{self.triple_count():,}",
+            statements=f"{statements:,}",
             graphs=len(self.published.graphs),
         )
 
