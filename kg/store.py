@@ -242,10 +242,9 @@ class OxigraphStore(Store):
         try:
             if self.writable:
                 self._claim()
-                if not self.path.exists():  # made by the first write (a build, an update)
-                    return ox.Store()
                 if self.path.is_symlink():  # a build's: read, and written in place on demand
                     return ox.Store.read_only(str(self.path))
+                self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim(in_place=True)
                 self._in_place = True
                 return ox.Store(str(self.path))

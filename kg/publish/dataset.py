@@ -3,8 +3,8 @@
 ``iodm serve``, ``iodm publish`` and ``iodm push`` read only from a :class:`Published`, so
 whatever a client asks, it asks the filtered snapshot. An ``iodm build`` of an ``oxigraph:``
 store leaves one (:meth:`kg.store.OxigraphStore.published`: the store itself when the filter
-withholds nothing), opened read-only where it lies, so a server starts in no time whatever the
-size. Otherwise every named graph of the store is copied through
+withholds nothing), opened read-only where it lies (copied into memory when small), so a server
+starts in no time whatever the size. Otherwise every named graph of the store is copied through
 :func:`kg.publish.privacy.protect` into a :class:`kg.store.OxigraphStore` in memory. An update
 (only with the server's token) goes to the store itself, then the snapshot is taken again (a
 filtered copy: the build's snapshot no longer shows the store). A restart picks up a new
@@ -73,6 +73,10 @@ class DatasetSpec:
 
 
 PKO = "https://w3id.org/iodm/pko"
+#: statements up to which the server reads the build's snapshot from a copy in memory, as do
+#: its query workers (about a second to make; pages and queries read several times faster, and
+#: a worker's memory bound counts only what a query allocates); above, where it lies on disk
+IN_MEMORY = 250_000
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,8 @@ class Published:
         if built is not None:
             location, withheld = built
             store = OxigraphStore(location)
+            if len(store.store) <= IN_MEMORY:  # pages and queries read faster from memory
+                store, location = store.copy(), None
         else:
             filtered = protect(self.source.quads())
             store, withheld, location = OxigraphStore(quads=filtered.quads), filtered.withheld, None
