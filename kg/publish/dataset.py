@@ -154,6 +154,7 @@ class Published:
         opened where it lies, in no time whatever its size); else (another backend, or a store
         changed since its build) every quad of the source copied through the filter."""
         built = self.source.published() if isinstance(self.source, OxigraphStore) else None
+        location: Path | None = None
         if built is not None:
             location, withheld = built
             store = OxigraphStore(location)
@@ -161,7 +162,7 @@ class Published:
                 store, location = store.copy(), None
         else:
             filtered = protect(self.source.quads())
-            store, withheld, location = OxigraphStore(quads=filtered.quads), filtered.withheld, None
+            store, withheld = OxigraphStore(quads=filtered.quads), filtered.withheld
         graphs = store.named_graphs()
         dataset = built_dataset(store.store, graphs)
         return Snapshot(store, graphs, withheld, dataset=dataset, location=location)
