@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -48,11 +47,13 @@ import pyoxigraph as ox
 from kg.core.errors import Location, ParseError, UsageError
 from kg.core.namespaces import GRAPH
 from kg.pipeline.source import FORMATS as FORMATS
+from kg.pipeline.source import MAX_LITERAL as MAX_LITERAL
 from kg.pipeline.source import PACKAGED_ROLES as PACKAGED_ROLES
 from kg.pipeline.source import SCANNED as SCANNED
 from kg.pipeline.source import Progress as Progress
 from kg.pipeline.source import Source as Source
 from kg.pipeline.source import import_provenance as import_provenance
+from kg.pipeline.source import limit as limit
 from kg.pipeline.source import packaged_files as packaged_files
 
 _IRI_IN_TEXT = re.compile(r"<([^<>\s]+)>")
@@ -261,8 +262,6 @@ def _no_term_longer(data: bytes, fmt: ox.RdfFormat, longest: int) -> bool:
     return 3 * max(map(len, data.split(b"\n"))) <= longest
 
 
-#: the longest literal or IRI a file may hold, in characters (``IODM_MAX_LITERAL`` overrides it)
-MAX_LITERAL = 1_000_000
 #: the deepest nesting a file may hold: JSON arrays and objects, Turtle's ``[ ]`` and ``( )``,
 #: XML elements (``IODM_MAX_DEPTH`` overrides it)
 MAX_DEPTH = 100
@@ -287,16 +286,6 @@ class _Refused(Exception):
     def __init__(self, line: int | None, detail: str, hint: str) -> None:
         super().__init__(detail)
         self.line, self.detail, self.hint = line, detail, hint
-
-
-def limit(name: str, default: int) -> int:
-    """A limit on input files: the environment variable ``name`` if set, else ``default``."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    if not (value.isascii() and value.isdigit()) or int(value) <= 0:
-        raise UsageError(f"{name}={value!r} is not a positive whole number", f"unset {name}")
-    return int(value)
 
 
 def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:

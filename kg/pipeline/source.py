@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.core.errors import Location
+from kg.core.errors import Location, UsageError
 from kg.core.namespaces import DCTERMS, GRAPH, PROV, XSD
 from kg.core.resources import data_dir, ontology_dir
 from kg.pipeline.locate import Positions, scan
@@ -31,6 +31,23 @@ FORMATS = {
 }
 #: the formats whose text :mod:`kg.pipeline.locate` scans for lines
 SCANNED = {ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES}
+#: the longest literal, IRI or sheet cell a file may hold, in characters (``IODM_MAX_LITERAL``
+#: overrides it)
+MAX_LITERAL = 1_000_000
+
+
+def limit(name: str, default: int) -> int:
+    """A limit on input files: the environment variable ``name`` if set, else ``default``."""
+    import os
+
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()) or int(value) <= 0:
+        raise UsageError(f"{name}={value!r} is not a positive whole number", f"unset {name}")
+    return int(value)
+
+
 #: the roles of the packaged files (and of the graph the build derives); any other is the user's
 PACKAGED_ROLES = frozenset({"ontology", "shapes", "data", "derived"})
 

@@ -27,6 +27,7 @@ from kg.core.errors import InvalidDataError, Location, ParseError, UsageError
 from kg.core.namespaces import expand, shorten
 from kg.pipeline.sheets.spec import RDF_TYPE, Column, SheetSpec, sheet_specs
 from kg.pipeline.sheets.template import DATASET_KEYS, SPECIAL_SHEETS
+from kg.pipeline.source import MAX_LITERAL, limit
 from kg.pipeline.validate import ValidationFailed, ValidationReport, ValidationResult
 
 if TYPE_CHECKING:
@@ -123,7 +124,50 @@ def _read_csv(path: Path, shown: str) -> Table:
     header = [h.strip() for h in rows[0]] if rows else []
     body = [(i, [c.strip() for c in r]) for i, r in enumerate(rows[1:], start=2)]
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Table(path.stem, shown, False, header, _trim(body), digest)
+    table = Table(path.stem, shown, False, header, _trim(body), digest)
+    longest = limit("IODM_MAX_LITERAL", MAX_LITERAL)
+    if len(text) > longest:  # else no cell can be longer
+        _check_cells(table, longest)
+    return table
+
+
+#: the most a workbook may unpack to, in MB (``IODM_MAX_WORKBOOK_MB`` overrides it): a zip bomb
+#: of a few kilobytes would otherwise fill the memory
+MAX_WORKBOOK_MB = 2048
+
+
+def _guard_workbook(path: Path) -> int | None:
+    """Refuse a workbook that unpacks to more than :data:`MAX_WORKBOOK_MB` (as its zip directory
+    declares; the reader is stopped at what is declared); the longest a cell may be when the
+    workbook could hold a cell over the limit, else None."""
+    import zipfile
+
+    most = limit("IODM_MAX_WORKBOOK_MB", MAX_WORKBOOK_MB) * 2**20
+    try:
+        with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return None  # not a zip: the reader says it is no workbook
+    if unpacked > most:
+        raise InvalidDataError(
+            f"{path.name}: the workbook unpacks to {unpacked / 2**20:,.0f} MB, more than "
+            f"{most // 2**20:,} MB",
+            "split it into smaller workbooks, or set IODM_MAX_WORKBOOK_MB to allow it",
+        )
+    longest = limit("IODM_MAX_LITERAL", MAX_LITERAL)
+    return longest if unpacked > longest else None
+
+
+def _check_cells(table: Table, longest: int) -> None:
+    """Refuse a cell longer than ``longest`` characters, at its sheet and cell."""
+    for row, cells in table.rows:
+        for col, cell in enumerate(cells):
+            if len(cell) > longest:
+                raise ParseError(
+                    table.where(row, col),
+                    f"a cell of {len(cell):,} characters, more than {longest:,}",
+                    "shorten it; to raise the limit, set IODM_MAX_LITERAL",
+                )
 
 
 def _read_xlsx(path: Path) -> list[Table]:
@@ -131,6 +175,7 @@ def _read_xlsx(path: Path) -> list[Table]:
     faster than openpyxl on the inline strings that openpyxl-written workbooks hold)."""
     import python_calamine as calamine
 
+    longest = _guard_workbook(path)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
         sheets = [(name, book.get_sheet_by_name(name)) for name in book.sheet_names]
@@ -144,7 +189,10 @@ def _read_xlsx(path: Path) -> list[Table]:
             digest = hashlib.sha256(
                 "\n".join("\t".join(r) for r in rows).encode("utf-8")
             ).hexdigest()
-            tables.append(Table(name, path.name, True, header, _trim(body), digest))
+            table = Table(name, path.name, True, header, _trim(body), digest)
+            if longest is not None:
+                _check_cells(table, longest)
+            tables.append(table)
     except (calamine.CalamineError, OSError, ValueError) as e:
         raise InvalidDataError(
             f"{path.name}: not a readable .xlsx workbook ({e})",
