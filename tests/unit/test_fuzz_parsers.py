@@ -20,7 +20,7 @@ from unittest import mock
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from kg.core.errors import IODMError, ParseError
@@ -28,21 +28,13 @@ from kg.core.namespaces import XSD
 from kg.pipeline.load import parse_file
 from kg.pipeline.source import FORMATS, Source
 
+from ..fuzzing import fuzz
+
 EX = "http://example.org/"
 DECIMAL = ox.NamedNode(XSD + "decimal")
 SUFFIXES = [".ttl", ".nt", ".rdf", ".jsonld"]
 #: formats whose document ends with a closing token: any cut before it is a truncation
 CLOSED = {".rdf", ".jsonld"}
-
-
-def fuzz(examples: int) -> settings:
-    """Bounded examples, no deadline (a cold parser is slow once), no example database."""
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 # --- documents -----------------------------------------------------------------------------------

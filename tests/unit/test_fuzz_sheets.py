@@ -18,24 +18,17 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from kg.core.errors import IODMError, ParseError
 from kg.pipeline.sheets.read import load
 from kg.pipeline.validate import ValidationFailed
 
+from ..fuzzing import fuzz
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lakeland-study"
 SHEETS = sorted(p.name for p in (EXAMPLE / "coding").glob("*.csv"))
-
-
-def fuzz(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 @pytest.fixture(scope="module")
