@@ -405,8 +405,9 @@ class OxigraphStore(Store):
 
                 raise (disk_error(e, builds) or e) from None
             raise
+        keep = {new.resolve(), previous.resolve()}  # a relative PATH resolves the same way
         for old in builds.iterdir():
-            if old not in (new, previous):
+            if old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
 
     def published(self) -> tuple[Path, int] | None:

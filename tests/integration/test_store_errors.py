@@ -137,3 +137,24 @@ def test_a_second_writer_is_told_who_writes_and_a_reader_reads_the_last_build(
     again = OxigraphStore(path, writable=True)
     again.update("DROP GRAPH <urn:x:g>")  # the claim ends with the writer
     again.close()
+
+
+def test_a_build_swaps_in_a_new_directory_and_keeps_the_previous_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each write of a store on disk is a new build directory that PATH links to; the previous
+    one stays for the readers that opened it, older ones go (a relative PATH too)."""
+    import pyoxigraph as ox
+
+    monkeypatch.chdir(tmp_path)
+    triple = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
+    links = []
+    for i in range(3):
+        with OxigraphStore(Path("store"), writable=True) as store:
+            store.replace_graphs({f"urn:x:g{i}": [triple]})
+        links.append(Path("store").resolve())
+    builds = sorted(p.resolve() for p in Path("store.builds").iterdir())
+    assert builds == [links[1].parent, links[2].parent]  # the current one and the one before
+    with OxigraphStore(Path("store")) as reader:
+        assert reader.named_graphs() == ["urn:x:g0", "urn:x:g1", "urn:x:g2"]
+        assert reader.published() == (links[2], 0)  # nothing to withhold: the store itself
