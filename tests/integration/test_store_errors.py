@@ -158,3 +158,50 @@ def test_a_build_swaps_in_a_new_directory_and_keeps_the_previous_one(
     with OxigraphStore(Path("store")) as reader:
         assert reader.named_graphs() == ["urn:x:g0", "urn:x:g1", "urn:x:g2"]
         assert reader.published() == (links[2], 0)  # nothing to withhold: the store itself
+
+
+def test_a_build_killed_at_any_moment_leaves_the_previous_one(tmp_path: Path) -> None:
+    """kill -9 while a build parses, validates, bulk-loads or records its snapshot: the store
+    still answers with the previous build, and the next build removes what the killed one left
+    (issue 14 point 2, issue 15)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[2]
+    data = tmp_path / "synthetic.nt"
+    subprocess.run(
+        [sys.executable, str(root / "benchmarks/synthetic.py"), "20000", "-o", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    store = tmp_path / "store"
+    command = [sys.executable, "-m", "kg.cli", "--store", f"oxigraph:{store}", "build", "-q"]
+    subprocess.run(command, check=True, capture_output=True, cwd=root)
+    with OxigraphStore(store) as before:
+        graphs = before.named_graphs()
+    reference = tmp_path / "reference"
+    whole = [sys.executable, "-m", "kg.cli", "--store", f"oxigraph:{reference}", "build", "-q"]
+    began = time.monotonic()
+    subprocess.run([*whole, str(data)], check=True, capture_output=True, cwd=root)
+    took = time.monotonic() - began
+    with OxigraphStore(reference) as done:
+        complete = done.named_graphs()
+    seen = []
+    for share in (0.2, 0.4, 0.6, 0.8, 0.95):
+        build = subprocess.Popen([*command, str(data)], cwd=root, stderr=subprocess.DEVNULL)
+        time.sleep(took * share)
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+        with OxigraphStore(store) as reader:
+            found = reader.named_graphs()
+        assert found in (graphs, complete), f"killed after {took * share:.1f} s: {found}"
+        seen.append(found == graphs)
+        if found == complete:  # the build had finished: start again from the previous one
+            subprocess.run(command, check=True, capture_output=True, cwd=root)
+    assert seen[0], "no kill landed before the build ended"
+    subprocess.run([*command, str(data)], check=True, capture_output=True, cwd=root)
+    with OxigraphStore(store) as after:
+        assert after.named_graphs() == complete
+    assert len(list(store.with_name("store.builds").iterdir())) == 2  # leftovers removed
