@@ -243,7 +243,6 @@ def build(
     progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
     report, staging = stage(sources)
     report.raise_for_results()
-    refuse_derived_statements(sources)
     progress.say("deriving…")
     described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
     for s in sources if described else ():  # what the checks set aside: dataset descriptions
