@@ -150,6 +150,14 @@ class Store(ABC):
     def reserve(self) -> None:  # noqa: B027 - optional for backends
         """Claim the store for a build that will write it (where the backend can)."""
 
+    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> None:  # noqa: B027
+        """Begin writing ``graphs`` for the :meth:`replace_graphs` that will follow with the same
+        graphs among its own, where the backend can do so out of sight of readers (a build
+        starts it before it validates); :meth:`abandon` gives the write up. Optional."""
+
+    def abandon(self) -> None:  # noqa: B027 - optional for backends
+        """Give up what :meth:`prepare` began (the build was refused)."""
+
     def named_graphs(self) -> list[str]:
         result = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         return sorted(g.value for (g,) in result.rows if isinstance(g, ox.NamedNode))
@@ -218,6 +226,7 @@ class OxigraphStore(Store):
         self._store: ox.Store | None = None
         self._lock: IO[str] | None = None  # the writer's claim on PATH.lock (see _claim)
         self._in_place = False  # whether _store is opened to write in place
+        self._prepared: _Prepared | None = None  # a build's write begun ahead (see prepare)
         if path is None:
             self._store = ox.Store()
             self._store.extend(quads)
@@ -244,6 +253,8 @@ class OxigraphStore(Store):
                 self._claim()
                 if self.path.is_symlink():  # a build's: read, and written in place on demand
                     return ox.Store.read_only(str(self.path))
+                if not self.path.exists():  # nothing built yet: empty, until written (_writer)
+                    return ox.Store()
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim(in_place=True)
                 self._in_place = True
@@ -340,39 +351,65 @@ class OxigraphStore(Store):
         except OSError as e:
             raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
 
+    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> None:
+        """On disk: create the new build directory and bulk-load ``graphs`` into it in a
+        background thread while the build validates (the loader runs in Rust, without the
+        interpreter's lock, on the machine's other cores). The graphs are first written to an
+        N-Quads file there, so that the loader reads a file, not Python objects."""
+        if self.path is None:
+            return
+        import threading
+
+        self.abandon()
+        self.reserve()
+        new = self._new_build_dir()
+        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(graphs))
+        try:
+            ox.serialize(_quads(graphs), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
+        except BaseException:
+            prepared.discard()
+            raise
+        prepared.thread = threading.Thread(target=prepared.load, name="build-write", daemon=True)
+        prepared.thread.start()
+        self._prepared = prepared
+
+    def abandon(self) -> None:
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            prepared.discard()
+
     def replace_graphs(
         self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
     ) -> None:
         """On disk: a new build directory holding the graphs of the current one but those in
-        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded; then the privacy-filtered
-        snapshot (:meth:`published`); then ``PATH`` is pointed at it by an atomic rename. A
-        failure (a full disk, a kill) at any point leaves ``PATH`` as it was and readers reading
-        it; the next build removes what a killed one left. Builds older than the previous one
-        are removed (a reader still open on one keeps its open files)."""
+        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
+        loaded by then); then the privacy-filtered snapshot (:meth:`published`); then ``PATH``
+        is pointed at it by an atomic rename. A failure (a full disk, a kill) at any point
+        leaves ``PATH`` as it was and readers reading it; the next build removes what a killed
+        one left. Builds older than the previous one are removed (a reader still open on one
+        keeps its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
             for g in sorted({*drop, *graphs}):
                 if self.store.contains_named_graph(ox.NamedNode(g)):
                     self.store.remove_graph(ox.NamedNode(g))
-            self.store.extend(
-                ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
-                for graph, triples in graphs.items()
-                for t in triples
-            )
+            self.store.extend(_quads(graphs))
             return
-        import datetime as dt
         import itertools
-        import os
         import shutil
 
         self.reserve()
         replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
         builds = self._builds()
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
-        new = builds / f"{stamp}-{os.getpid()}"
-        previous = self._build_dir() if self.path.is_symlink() else builds / f"{stamp}-earlier"
+        prepared, self._prepared = self._prepared, None
         try:
-            (new / _DATA).mkdir(parents=True)
-            fresh = ox.Store(str(new / _DATA))
+            if prepared is None:
+                new = self._new_build_dir()
+                fresh = ox.Store(str(new / _DATA))
+                ahead: frozenset[str] = frozenset()
+            else:
+                new, fresh, ahead = prepared.directory, prepared.finish(), prepared.graphs
+            earlier = new.with_name(new.name + "-earlier")  # where a plain-directory store goes
+            previous = self._build_dir() if self.path.is_symlink() else earlier
             current = self._store
             if current is None and self.path.exists():
                 current = ox.Store.read_only(str(self.path))
@@ -385,11 +422,7 @@ class OxigraphStore(Store):
                         if g not in replaced
                         for q in current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
                     ),
-                    (
-                        ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
-                        for graph, triples in graphs.items()
-                        for t in triples
-                    ),
+                    _quads({g: ts for g, ts in graphs.items() if g not in ahead}),
                 )
             )
             del current
@@ -397,9 +430,12 @@ class OxigraphStore(Store):
             _write_published(fresh, new)
             del fresh
             self._store, self._in_place = None, False  # the previous build's: reopened on use
-            _swap(self.path, new / _DATA, previous)
+            _swap(self.path, new / _DATA, earlier)
         except BaseException as e:
-            shutil.rmtree(new, ignore_errors=True)
+            if prepared is not None:
+                prepared.discard()
+            elif "new" in locals():
+                shutil.rmtree(new, ignore_errors=True)
             if isinstance(e, OSError):
                 from kg.core.files import disk_error
 
@@ -409,6 +445,21 @@ class OxigraphStore(Store):
         for old in builds.iterdir():
             if old.resolve() not in keep:
                 shutil.rmtree(old, ignore_errors=True)
+
+    def _new_build_dir(self) -> Path:
+        """A fresh, empty build directory under ``PATH.builds/``, named by time and process."""
+        import datetime as dt
+        import os
+
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
+        new = self._builds() / f"{stamp}-{os.getpid()}"
+        try:
+            (new / _DATA).mkdir(parents=True)
+        except OSError as e:
+            from kg.core.files import disk_error
+
+            raise (disk_error(e, self._builds()) or e) from None
+        return new
 
     def published(self) -> tuple[Path, int] | None:
         """The privacy-filtered snapshot of the current build, if it still shows the store:
@@ -510,6 +561,8 @@ class OxigraphStore(Store):
 #: The layout of a build directory under ``PATH.builds/``: the store, and the record of its
 #: privacy-filtered snapshot (``{"store": "data" | "public", "withheld": N}``).
 _DATA, _PUBLIC, _PRIVACY = "data", "public", "privacy.json"
+#: The N-Quads file a build's write begun ahead is loaded from (removed once loaded).
+_AHEAD = "ahead.nq"
 #: What the lock file says the writer does (see OxigraphStore._claim).
 _BUILDING, _IN_PLACE = "building", "in-place"
 
@@ -558,6 +611,50 @@ def _swap(link: Path, target: Path, earlier: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _quads(graphs: Mapping[str, Iterable[ox.Triple]]) -> Iterator[ox.Quad]:
+    for graph, triples in graphs.items():
+        g = ox.NamedNode(graph)
+        for t in triples:
+            yield ox.Quad(t.subject, t.predicate, t.object, g)
+
+
+class _Prepared:
+    """A build's write begun ahead (:meth:`OxigraphStore.prepare`): its directory, its store,
+    the graphs it holds, and the thread bulk-loading them from the N-Quads file there."""
+
+    def __init__(self, directory: Path, store: ox.Store, graphs: frozenset[str]) -> None:
+        self.directory, self.graphs = directory, graphs
+        self.store: ox.Store | None = store
+        self.thread: Any = None
+        self.error: BaseException | None = None
+
+    def load(self) -> None:
+        assert self.store is not None
+        try:
+            self.store.bulk_load(path=str(self.directory / _AHEAD), format=ox.RdfFormat.N_QUADS)
+        except BaseException as e:  # raised in the build's thread by finish()
+            self.error = e
+        finally:
+            (self.directory / _AHEAD).unlink(missing_ok=True)
+
+    def finish(self) -> ox.Store:
+        """The store, once loaded; the loader's error, if it failed."""
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.store is not None
+        return self.store
+
+    def discard(self) -> None:
+        import shutil
+
+        if self.thread is not None:
+            self.thread.join()  # the loader writes there until it ends
+        self.store = None
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def copy_in_memory(store: Store) -> OxigraphStore:

@@ -1,7 +1,9 @@
 """Build the knowledge graph: files → parse → validate → store, in that order.
 
 Nothing is written unless every file parses and the whole graph conforms to the shapes; the
-write itself is one transaction (:meth:`kg.store.Store.replace_graphs`). The build graph records
+write itself is one transaction (:meth:`kg.store.Store.replace_graphs`), which an ``oxigraph:``
+store on disk begins in a directory of its own while the build validates
+(:meth:`kg.store.Store.prepare`) and gives up if the build is refused. The build graph records
 which graphs the build wrote, so the next build replaces exactly those, and which dataset
 descriptions the user's files gave (``<build> dcterms:references <dataset>``): the description
 itself stays in the graph of the file (or sheet) that states it, and ``iodm serve`` and
@@ -240,19 +242,24 @@ def build(
     progress = progress or Progress(quiet=True)
     store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
-    progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
-    report, staging = stage(sources)
-    report.raise_for_results()
-    progress.say("deriving…")
-    described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
-    for s in sources if described else ():  # what the checks set aside: dataset descriptions
-        staging.add([t for t in s.triples if t.subject in described], s.graph)
-    sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
-    previous = managed_graphs(store)
-    graphs: dict[str, Sequence[ox.Triple]] = {s.graph: s.triples for s in sources}
-    graphs[BUILD_GRAPH] = _manifest(sources)
-    progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
-    store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH])
+    written = {s.graph: s.triples for s in sources}
+    store.prepare(written)  # the store may write them while the build validates
+    try:
+        progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
+        report, staging = stage(sources)
+        report.raise_for_results()
+        progress.say("deriving…")
+        described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
+        for s in sources if described else ():  # what the checks set aside: dataset descriptions
+            staging.add([t for t in s.triples if t.subject in described], s.graph)
+        sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
+        previous = managed_graphs(store)
+        graphs = {**written, DERIVED_GRAPH: sources[-1].triples, BUILD_GRAPH: _manifest(sources)}
+        progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
+        store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH])
+    except BaseException:
+        store.abandon()
+        raise
     warning = fallback_warning(sources)
     if warning:
         progress.warn(warning)

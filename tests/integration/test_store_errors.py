@@ -95,12 +95,17 @@ def test_build_makes_the_store_that_reading_commands_then_read(
 
 
 def test_open_store_to_read_needs_a_build_but_to_write_makes_one(tmp_path: Path) -> None:
+    import pyoxigraph as ox
+
     path = tmp_path / "store"
     with pytest.raises(StoreError, match="no store at") as e:
         open_store(f"oxigraph:{path}")
     assert e.value.hint and "iodm build" in e.value.hint and not path.exists()
     with open_store(f"oxigraph:{path}", writable=True) as store:
         assert store.named_graphs() == []
+        assert not path.exists()  # read, it is empty; nothing is made until it is written
+        triple = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
+        store.add([triple], "urn:x:g")  # a change in place, not a build
     assert path.is_dir()
     with pytest.raises(StoreError, match="holds no built knowledge graph") as e:
         open_store(f"oxigraph:{path}")
@@ -205,3 +210,35 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_one(tmp_path: Path) ->
     with OxigraphStore(store) as after:
         assert after.named_graphs() == complete
     assert len(list(store.with_name("store.builds").iterdir())) == 2  # leftovers removed
+
+
+def test_a_write_begun_ahead_is_given_up_with_a_refused_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A build begins writing its sources while it validates (``Store.prepare``). Refused, it
+    leaves the store as it was and no build directory behind; accepted, it holds what a write
+    without the head start holds."""
+    import pyoxigraph as ox
+
+    store_path = tmp_path / "store"
+    assert iodm(capsys, "--store", f"oxigraph:{store_path}", "build", "-q")[0] == EXIT_OK
+    before = sorted(p.resolve() for p in store_path.with_name("store.builds").iterdir())
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        "@prefix iodm: <https://w3id.org/iodm#> .\n<https://example.org/x> iodm:holdsPots 1 .\n"
+    )
+    code, _, err = iodm(capsys, "--store", f"oxigraph:{store_path}", "build", "-q", str(bad))
+    assert code != EXIT_OK and "holdsPots" in err
+    after = sorted(p.resolve() for p in store_path.with_name("store.builds").iterdir())
+    assert after == before and store_path.resolve().parent in after
+
+    s, p = ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p")
+    graphs = {"urn:x:a": [ox.Triple(s, p, ox.Literal(str(i))) for i in range(50)]}
+    with OxigraphStore(tmp_path / "ahead", writable=True) as ahead:
+        ahead.prepare(graphs)
+        ahead.replace_graphs({**graphs, "urn:x:b": [ox.Triple(s, p, s)]})
+    with OxigraphStore(tmp_path / "plain", writable=True) as plain:
+        plain.replace_graphs({**graphs, "urn:x:b": [ox.Triple(s, p, s)]})
+    with OxigraphStore(tmp_path / "ahead") as a, OxigraphStore(tmp_path / "plain") as b:
+        assert set(a.quads()) == set(b.quads()) and len(set(a.quads())) == 51
+    assert not list((tmp_path / "ahead").resolve().parent.glob("*.nq"))  # the file is removed
