@@ -166,12 +166,29 @@ class NamedQuery:
         limit: int | None = None,
         offset: int = 0,
     ) -> Result:
-        """Run the query; ``limit`` and ``offset`` keep one page of its rows (see :func:`page`)."""
+        """Run the query; ``limit`` and ``offset`` keep one page of its rows (see :func:`page`).
+        A store holding the query's answer for these parameters (:mod:`kg.answers`) reads the
+        page from it instead."""
+        answered = self._answered(store, params, limit, offset)
+        if answered is not None:
+            return answered
         return page(store.query, self.text, self.bindings(params), limit, offset)
 
+    def _answered(  # type: ignore[no-untyped-def]
+        self, store, params: Mapping[str, object] | None, limit: int | None, offset: int
+    ) -> Solutions | None:
+        """The page from the answer ``store`` keeps for this query and parameters, if any."""
+        from kg.answers import read
+
+        check_page(limit, offset)
+        directory = store.answers()
+        return None if directory is None else read(directory, self, params, limit, offset)
+
     def select(self, store, params: Mapping[str, object] | None = None) -> Solutions:  # type: ignore[no-untyped-def]
-        """The rows of a SELECT query (:meth:`kg.store.Store.select`)."""
-        return self._named(store.select, params)
+        """The rows of a SELECT query (:meth:`kg.store.Store.select`), or of the answer the
+        store keeps for it (:mod:`kg.answers`)."""
+        answered = self._answered(store, params, None, 0)
+        return answered if answered is not None else self._named(store.select, params)
 
     def construct(self, store, params: Mapping[str, object] | None = None) -> Triples:  # type: ignore[no-untyped-def]
         """The triples of a CONSTRUCT query (:meth:`kg.store.Store.construct`)."""

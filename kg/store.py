@@ -36,6 +36,8 @@ from kg.core.sparqltext import has_dataset_clause, main_group_start
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
+#: Writes the named queries' answers into the directory given (see Store.replace_graphs).
+Answer = Callable[[Path], object]
 R = TypeVar("R", Solutions, Boolean, Triples)
 
 ENV_VAR = "IODM_STORE"
@@ -142,10 +144,20 @@ class Store(ABC):
         """Run a SPARQL update request, in one transaction where the engine offers one."""
 
     def replace_graphs(
-        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+        self,
+        graphs: Mapping[str, Sequence[ox.Triple]],
+        drop: Iterable[str] = (),
+        answer: Answer | None = None,
     ) -> None:
-        """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing."""
+        """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing.
+        ``answer`` writes the named queries' answers for the store written into the directory
+        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk)."""
         self.update(_replace_request(graphs, drop))
+
+    def answers(self) -> Path | None:
+        """The directory of the named queries' answers that hold for this store as it is
+        (:mod:`kg.answers`), if it has one."""
+        return None
 
     def reserve(self) -> None:  # noqa: B027 - optional for backends
         """Claim the store for a build that will write it (where the backend can)."""
@@ -379,15 +391,19 @@ class OxigraphStore(Store):
             prepared.discard()
 
     def replace_graphs(
-        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+        self,
+        graphs: Mapping[str, Sequence[ox.Triple]],
+        drop: Iterable[str] = (),
+        answer: Answer | None = None,
     ) -> None:
         """On disk: a new build directory holding the graphs of the current one but those in
         ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
-        loaded by then); then the privacy-filtered snapshot (:meth:`published`); then ``PATH``
-        is pointed at it by an atomic rename. A failure (a full disk, a kill) at any point
-        leaves ``PATH`` as it was and readers reading it; the next build removes what a killed
-        one left. Builds older than the previous one are removed (a reader still open on one
-        keeps its open files)."""
+        loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
+        is the store itself and ``graphs`` are all it holds, the answers ``answer`` writes
+        (:meth:`answers`); then ``PATH`` is pointed at it by an atomic rename. A failure (a
+        full disk, a kill) at any point leaves ``PATH`` as it was and readers reading it; the
+        next build removes what a killed one left. Builds older than the previous one are
+        removed (a reader still open on one keeps its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
             for g in sorted({*drop, *graphs}):
                 if self.store.contains_named_graph(ox.NamedNode(g)):
@@ -395,7 +411,10 @@ class OxigraphStore(Store):
             self.store.extend(_quads(graphs))
             return
         import itertools
+        import json
         import shutil
+
+        from kg.core.files import write_text as _write_text
 
         self.reserve()
         replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
@@ -413,22 +432,29 @@ class OxigraphStore(Store):
             current = self._store
             if current is None and self.path.exists():
                 current = ox.Store.read_only(str(self.path))
-            kept = [] if current is None else [*current.named_graphs(), ox.DefaultGraph()]
+            kept = (
+                []
+                if current is None
+                else [
+                    g
+                    for g in [*current.named_graphs(), ox.DefaultGraph()]
+                    if g not in replaced and _any_quad(current, g)
+                ]
+            )
             fresh.bulk_extend(  # one bulk load: each call writes (and compacts) files of its own
                 itertools.chain(
-                    (
-                        q
-                        for g in kept
-                        if g not in replaced
-                        for q in current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
-                    ),
+                    (q for g in kept for q in current.quads_for_pattern(None, None, None, g)),  # type: ignore[union-attr]
                     _quads({g: ts for g, ts in graphs.items() if g not in ahead}),
                 )
             )
             del current
             fresh.flush()
-            _write_published(fresh, new)
+            record = _write_published(fresh, new)
             del fresh
+            if answer is not None and record["store"] == _DATA and not kept:
+                answer(new / _ANSWERS)
+                record["answers"] = _ANSWERS
+            _write_text(new / _PRIVACY, json.dumps(record) + "\n")
             self._store, self._in_place = None, False  # the previous build's: reopened on use
             _swap(self.path, new / _DATA, earlier)
         except BaseException as e:
@@ -476,6 +502,24 @@ class OxigraphStore(Store):
         except (OSError, ValueError):
             return None
         return build / str(record["store"]), int(record["withheld"])
+
+    def answers(self) -> Path | None:
+        """The named queries' answers of this build (:mod:`kg.answers`), for ``PATH`` and for
+        the build's ``data`` directory opened as a store of its own (the published snapshot,
+        :func:`kg.pipeline.views.open_view`): present when the snapshot is the store itself,
+        gone once the store is changed in place."""
+        if self.path is None or self._in_place:
+            return None
+        import json
+
+        data = self.path.resolve()
+        try:
+            record = json.loads((data.parent / _PRIVACY).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.name != _DATA or record.get("store") != _DATA or "answers" not in record:
+            return None
+        return data.parent / str(record["answers"])
 
     def _builds(self) -> Path:
         assert self.path is not None
@@ -560,25 +604,26 @@ class OxigraphStore(Store):
 
 #: The layout of a build directory under ``PATH.builds/``: the store, and the record of its
 #: privacy-filtered snapshot (``{"store": "data" | "public", "withheld": N}``).
-_DATA, _PUBLIC, _PRIVACY = "data", "public", "privacy.json"
+_DATA, _PUBLIC, _PRIVACY, _ANSWERS = "data", "public", "privacy.json", "answers"
 #: The N-Quads file a build's write begun ahead is loaded from (removed once loaded).
 _AHEAD = "ahead.nq"
 #: What the lock file says the writer does (see OxigraphStore._claim).
 _BUILDING, _IN_PLACE = "building", "in-place"
 
 
-def _write_published(store: ox.Store, build: Path) -> None:
+def _any_quad(store: ox.Store, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+
+def _write_published(store: ox.Store, build: Path) -> dict[str, object]:
     """Filter the named graphs of a new build's store for privacy (:mod:`kg.core.privacy`):
     when nothing is withheld (as the build's checks make usual), the snapshot is the store
-    itself; else the filtered quads are a store of their own beside it."""
-    import json
-
-    from kg.core.files import write_text
+    itself; else the filtered quads are a store of their own beside it. Returns the record
+    for ``privacy.json``, which the caller writes last."""
     from kg.core.privacy import protect, withholds_nothing
 
-    has_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
     where, withheld = _DATA, 0
-    if has_default is not None or not withholds_nothing(store):
+    if _any_quad(store, ox.DefaultGraph()) or not withholds_nothing(store):
         named = (
             q
             for q in store.quads_for_pattern(None, None, None, None)
@@ -590,8 +635,7 @@ def _write_published(store: ox.Store, build: Path) -> None:
         public.flush()
         del public
         where, withheld = _PUBLIC, filtered.withheld
-    record = {"store": where, "withheld": withheld}
-    write_text(build / _PRIVACY, json.dumps(record) + "\n")
+    return {"store": where, "withheld": withheld}
 
 
 def _swap(link: Path, target: Path, earlier: Path) -> None:
@@ -702,7 +746,10 @@ class MemoryStore(Store):
             self.dataset.update(sparql)
 
     def replace_graphs(
-        self, graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str] = ()
+        self,
+        graphs: Mapping[str, Sequence[ox.Triple]],
+        drop: Iterable[str] = (),
+        answer: Answer | None = None,
     ) -> None:
         from rdflib import URIRef
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.answers import answer_all
 from kg.core.errors import InvalidDataError, StoreError
 from kg.core.namespaces import (
     BUILD_GRAPH,
@@ -239,6 +240,8 @@ def build(
 ) -> BuildSummary:
     """Parse, validate, derive, then write everything at once (:meth:`Store.replace_graphs`:
     a new store directory swapped in, for an ``oxigraph:`` store on disk)."""
+    from kg.queries import library
+
     progress = progress or Progress(quiet=True)
     store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
@@ -255,8 +258,15 @@ def build(
         sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
         previous = managed_graphs(store)
         graphs = {**written, DERIVED_GRAPH: sources[-1].triples, BUILD_GRAPH: _manifest(sources)}
+        for g in set(graphs) - set(staging.named_graphs()):  # the shapes, the manifest
+            staging.add(graphs[g], g)  # now the staging store holds what the store will
+
+        def answer(directory: Path) -> None:
+            progress.say("answering the named queries (kg.answers)…")
+            answer_all(staging, directory, library().values())
+
         progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
-        store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH])
+        store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH], answer=answer)
     except BaseException:
         store.abandon()
         raise

@@ -414,11 +414,15 @@ async def query_page(request: Request) -> Response:
     api = params.get("example") is not None and choose(accept, (HTML, *SELECT_TYPES)) != HTML
     try:
         limit, offset = _page_params(params, None if api else PAGE_ROWS)
+        answer = None
         if params.get("example"):
             example, bound, example_text = _example(params)
-            text = example_text if text is None else text
+            if text is None:  # the named query as it is: its answer, if the build left one
+                text, answer = example_text, _answer(server, example, params)
         if text:
-            result, page = await _run_page(server, text, limit, offset, f"{docs.url}query", params)
+            result, page = await _run_page(
+                server, text, limit, offset, f"{docs.url}query", params, answer=answer
+            )
     except IODMError as e:
         if api:
             raise
@@ -468,18 +472,25 @@ async def _run_page(
     params: QueryParams | list[tuple[str, str]],
     dataset: DatasetSpec | None = None,
     base_iri: str | None = None,
+    answer: Answer | None = None,
 ) -> tuple[Result, Page | None]:
     """Run ``text`` for one page of rows: the engine cuts it when the text can take ``LIMIT``
     and ``OFFSET`` (one row more than the page, to know whether another follows), else the
-    rows are cut here. Links to the pages around it repeat the request's parameters (from
-    ``params``) at ``base``."""
+    rows are cut here; or read that page from its ``answer``. Links to the pages around it
+    repeat the request's parameters (from ``params``) at ``base``."""
     from kg.queries import paged_text
 
     if limit is None and not offset:
+        if answer is not None:
+            return await server.run(answer, None, 0), None
         return await server.query(text, dataset, base_iri), None
     probe = None if limit is None else limit + 1
-    cut = paged_text(text, probe, offset)
-    result = await server.query(cut or text, dataset, base_iri)
+    cut: str | None = text  # the page is cut before it comes here
+    if answer is not None:
+        result = await server.run(answer, probe, offset)
+    else:
+        cut = paged_text(text, probe, offset)
+        result = await server.query(cut or text, dataset, base_iri)
     if isinstance(result, Solutions):
         rows = result.rows if cut else result.rows[offset:]
         more = probe is not None and len(rows) >= probe
@@ -505,6 +516,31 @@ async def _run_page(
 
 def _items(params: QueryParams | list[tuple[str, str]]) -> list[tuple[str, str]]:
     return params.multi_items() if isinstance(params, QueryParams) else list(params)
+
+
+#: Reads ``limit`` rows (None: all) after the first ``offset`` of a named query's answer.
+Answer = Callable[..., Solutions]
+
+
+def _answer(server: Server, example: NamedQuery, params: QueryParams) -> Answer | None:
+    """How to read a page of ``example``'s answer with the request's parameters, when the
+    snapshot's build left one (:mod:`kg.answers`); at most the server's row limit."""
+    from kg.answers import read
+
+    directory = server.published.snapshot.answers
+    given = {k[2:]: v for k, v in params.items() if k.startswith("p.")}
+    if directory is None or read(directory, example, given, 0, 0) is None:
+        return None
+    max_rows = server.config.limits.max_rows
+
+    def page(limit: int | None, offset: int, cancel: object = None) -> Solutions:
+        rows = read(directory, example, given, max_rows + 1 if limit is None else limit, offset)
+        assert rows is not None  # the answer was there a moment ago, and files stay
+        if len(rows.rows) > max_rows:
+            raise ResultTooLarge.over(max_rows)
+        return rows
+
+    return page
 
 
 def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str]:

@@ -53,6 +53,13 @@ class QueryTimeout(IODMError):
 class ResultTooLarge(IODMError):
     """A result has more rows (or triples) than the server allows."""
 
+    @classmethod
+    def over(cls, max_rows: int) -> ResultTooLarge:
+        return cls(
+            f"the result has more than {max_rows:,} rows or triples, this server's limit",
+            "add a LIMIT, or narrow the query",
+        )
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -137,6 +144,8 @@ class Snapshot:
     #: the directory of the build's own snapshot, opened read-only where it lies (the query
     #: workers open it too); None for a copy in memory
     location: Path | None = None
+    #: the named queries' answers that hold for it (:mod:`kg.answers`), if its build left them
+    answers: Path | None = None
 
 
 class Published:
@@ -155,9 +164,11 @@ class Published:
         changed since its build) every quad of the source copied through the filter."""
         built = self.source.published() if isinstance(self.source, OxigraphStore) else None
         location: Path | None = None
+        answers: Path | None = None
         if built is not None:
             location, withheld = built
             store = OxigraphStore(location)
+            answers = store.answers()
             if len(store.store) <= IN_MEMORY:  # pages and queries read faster from memory
                 store, location = store.copy(), None
         else:
@@ -165,7 +176,9 @@ class Published:
             store, withheld = OxigraphStore(quads=filtered.quads), filtered.withheld
         graphs = store.named_graphs()
         dataset = built_dataset(store.store, graphs)
-        return Snapshot(store, graphs, withheld, dataset=dataset, location=location)
+        return Snapshot(
+            store, graphs, withheld, dataset=dataset, location=location, answers=answers
+        )
 
     @property
     def snapshot(self) -> Snapshot:
@@ -269,10 +282,7 @@ def _bounded(
     max_rows = limits.max_rows
     for n, item in enumerate(results, start=1):
         if n > max_rows:
-            raise ResultTooLarge(
-                f"the result has more than {max_rows:,} rows or triples, this server's limit",
-                "add a LIMIT, or narrow the query",
-            )
+            raise ResultTooLarge.over(max_rows)
         if n % 256 == 0 and (time.monotonic() > deadline or (cancel and cancel.is_set())):
             raise QueryTimeout(
                 f"the query ran longer than {limits.timeout:g} s, this server's limit",

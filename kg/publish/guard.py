@@ -612,10 +612,7 @@ def _evaluate(store: Any, job: Job) -> bytes:
 def _rows(rows: Iterable[Any], max_rows: int) -> Iterator[Any]:
     for n, row in enumerate(rows, start=1):
         if n > max_rows:
-            raise ResultTooLarge(
-                f"the result has more than {max_rows:,} rows or triples, this server's limit",
-                "add a LIMIT, or narrow the query",
-            )
+            raise ResultTooLarge.over(max_rows)
         yield row
 
 
