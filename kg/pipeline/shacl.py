@@ -447,31 +447,106 @@ class _Names:
 
 @dataclass
 class _Context:
-    """What the queries of one run know: ill-typed literals per datatype (from rdflib)."""
+    """What the queries of one run know: ill-typed literals per datatype (from rdflib), and
+    each class with its subclasses (``rdfs:subClassOf*`` in the store, itself included)."""
 
     bad: dict[str, list[ox.Literal]]
+    classes: dict[Any, list[Any]] = field(default_factory=dict)
 
 
-def _focus(shape: Shape) -> str:
-    """A subquery binding ?this to every focus node of a shape's own targets."""
+def _instance_of(v: str, cls: Any, ctx: _Context, names: _Names) -> str:
+    """A SPARQL expression true when ``v`` is an instance of ``cls`` (``rdf:type/
+    rdfs:subClassOf*``): with the subclasses known, a lookup of ``v``'s types in that list,
+    not the path evaluated again for every value."""
+    subclasses = ctx.classes.get(cls)
+    if subclasses is None:
+        return f"EXISTS {{ {v} <{RDF}type>/<{RDFS}subClassOf>* {cls} }}"
+    t = names("t")
+    return f"EXISTS {{ {v} <{RDF}type> {t} . FILTER({_one_of(t, subclasses)}) }}"
+
+
+def _one_of(v: str, terms: Sequence[Any]) -> str:
+    """``v`` is one of ``terms`` (as sameTerm: IN compares literals by value)."""
+    named = [t for t in terms if not isinstance(t, ox.Literal)]
+    tests = [f"{v} IN ({', '.join(str(t) for t in named)})"] if named else []
+    tests += [f"sameTerm({v}, {t})" for t in terms if isinstance(t, ox.Literal)]
+    return " || ".join(tests) or "false"
+
+
+def _class_closures(compiled: Compiled, store: OxigraphStore) -> dict[Any, list[Any]]:
+    """Every class the shapes name (targets, sh:class) with its subclasses in the store, in one
+    query (a branch per class; a blank node class keeps the path, evaluated per value)."""
+    classes: dict[Any, None] = {}
+    for root in compiled.shapes:
+        for shape in _members(root):
+            classes.update((t, None) for kind, t in shape.targets if kind == "targetClass")
+            classes.update((c.param, None) for c in shape.constraints if c.component == "Class")
+    wanted = [c for c in classes if not isinstance(c, ox.BlankNode)]
+    if not wanted:
+        return {}
+    branches = " UNION ".join(
+        f"{{ ?sub <{RDFS}subClassOf>* {c} BIND({i} AS ?i) }}" for i, c in enumerate(wanted)
+    )
+    found: dict[Any, list[Any]] = {c: [c] for c in wanted}
+    for sub, i in _select(store, f"SELECT DISTINCT ?sub ?i WHERE {{ {branches} }}"):
+        c = wanted[int(i.value)]
+        if sub != c:
+            found[c].append(sub)
+    return found
+
+
+def _members(shape: Shape) -> Iterator[Shape]:
+    """A shape and every shape it refers to (property shapes, sh:or members, qualified value
+    shapes), each once."""
+    todo, seen = [shape], set()
+    while todo:
+        s = todo.pop()
+        if id(s) in seen:
+            continue
+        seen.add(id(s))
+        yield s
+        todo.extend(s.properties)
+        for c in s.constraints:
+            if c.component == "Or":
+                todo.extend(c.param)
+            elif isinstance(c.extra, Shape):
+                todo.append(c.extra)
+            elif isinstance(c.param, Shape):
+                todo.append(c.param)
+
+
+def _focus(shape: Shape, ctx: _Context, names: _Names) -> str:
+    """A group pattern binding ?this to every focus node of a shape's own targets: joined,
+    not a subquery (Oxigraph then looks the focus nodes up instead of hashing them all), so a
+    node may come more than once (every query keeps distinct rows)."""
     parts = []
+    classes = [t for kind, t in shape.targets if kind == "targetClass"]
+    if classes:
+        known = [c for c in classes if c in ctx.classes]
+        if known:
+            c = names("class")
+            listed = " ".join(
+                str(x) for x in dict.fromkeys(x for k in known for x in ctx.classes[k])
+            )
+            parts.append(f"{{ VALUES {c} {{ {listed} }} ?this <{RDF}type> {c} }}")
+        for target in classes:
+            if target not in ctx.classes:
+                parts.append(f"{{ ?this <{RDF}type>/<{RDFS}subClassOf>* {target} }}")
     for kind, target in shape.targets:
-        if kind == "targetClass":
-            parts.append(f"{{ ?this <{RDF}type>/<{RDFS}subClassOf>* {target} }}")
-        elif kind == "targetNode":
+        if kind == "targetNode":
             parts.append(f"{{ VALUES ?this {{ {target} }} }}")
         elif kind == "targetSubjectsOf":
             parts.append(f"{{ ?this {target} [] }}")
-        else:
+        elif kind == "targetObjectsOf":
             parts.append(f"{{ [] {target} ?this }}")
-    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
+    return "{ " + " UNION ".join(parts) + " }"
 
 
 def _value_fails(c: Constraint, v: str, ctx: _Context, names: _Names) -> str:
     """A SPARQL expression true when value node ``v`` breaks a value-based constraint."""
     kind = c.component
     if kind == "Class":
-        return f"NOT EXISTS {{ {v} <{RDF}type>/<{RDFS}subClassOf>* {c.param} }}"
+        return "!" + _instance_of(v, c.param, ctx, names)
     if kind == "Datatype":
         dt = c.param
         if dt == RDFS + "Literal":
@@ -593,9 +668,6 @@ class _Originals:
     def __init__(self, data: Sequence[ox.Triple] | bytes | None, compiled: Compiled) -> None:
         self.data = data
         self.index: dict[str, dict[Any, list[Any]]] = {}
-        self.predicates = {
-            s.path_last for root in compiled.shapes for s in _tree(root) if s.path_last
-        }
         #: literal target nodes, by the form the store gives them
         self.targets = {
             _canonical(t): t
@@ -604,22 +676,28 @@ class _Originals:
             if isinstance(t, ox.Literal)
         }
 
+    def prepare(self, predicates: Iterable[str]) -> None:
+        """Index the objects of these predicates (those not indexed yet) in one pass over the
+        data: only what some result or lossy datatype asks for, never the whole data."""
+        missing = {p for p in predicates if p not in self.index}
+        if self.data is None or not missing:
+            return
+        if isinstance(self.data, bytes):
+            for p in missing:
+                self.index[p] = _objects_in_ntriples(self.data, p)
+            return
+        wanted = {ox.NamedNode(p): defaultdict(list) for p in missing}
+        for t in self.data:
+            found = wanted.get(t.predicate)
+            if found is not None:
+                found[t.subject].append(t.object)
+        self.index.update({p.value: found for p, found in wanted.items()})
+
     def objects(self, predicate: str) -> dict[Any, list[Any]] | None:
-        """Subject → objects of one predicate; the first call indexes, in one pass over the
-        data, every predicate of a plain path of the shapes."""
+        """Subject → objects of one predicate, as written (None without the data)."""
         if self.data is None:
             return None
-        if isinstance(self.data, bytes):
-            if predicate not in self.index:
-                self.index[predicate] = _objects_in_ntriples(self.data, predicate)
-            return self.index[predicate]
-        if predicate not in self.index:
-            wanted = {ox.NamedNode(p) for p in {*self.predicates, predicate}}
-            index: dict[Any, dict[Any, list[Any]]] = {p: defaultdict(list) for p in wanted}
-            for t in self.data:
-                if t.predicate in wanted:
-                    index[t.predicate][t.subject].append(t.object)
-            self.index.update({p.value: found for p, found in index.items()})
+        self.prepare([predicate])
         return self.index[predicate]
 
 
@@ -659,10 +737,14 @@ def _run(
     compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | bytes | None
 ) -> list[_Raw]:
     originals = _Originals(data, compiled)
-    ctx = _Context(_ill_typed(compiled, store))
+    ctx = _Context(_ill_typed(compiled, store), _class_closures(compiled, store))
     raws: list[_Raw] = []
+    names = _Names()
     for shape in compiled.shapes:
-        raws.extend(_evaluate(shape, _focus(shape), "", store, ctx, originals, 0))
+        raws.extend(_evaluate(shape, _focus(shape, ctx, names), "", store, ctx, originals, 0))
+    originals.prepare(
+        {r.shape.path_last for r in raws if r.shape.path_last and _literal_value(r) is not None}
+    )
     for r in raws:
         r.result = _result(r, originals, compiled)
     return raws
@@ -756,7 +838,7 @@ def _run_shape(
                 counts[kind] = c
         elif kind == "HasValue" and shape.path is not None:
             missing = f"FILTER NOT EXISTS {{ ?this {shape.path} {c.param} }}"
-            q = f"SELECT ?CHAIN ?this WHERE {{ {focus} {missing} }}"
+            q = f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} {missing} }}"
             for (this,) in select(q):
                 yield _Raw(shape, kind, this, constraint=c)
         elif kind in ("QualifiedMinCount", "QualifiedMaxCount"):
@@ -778,8 +860,20 @@ def _run_shape(
             yield from _less_than(shape, c, values, select)
         else:
             flagged.append(c)
-    if counts:
-        low, high = counts.get("MinCount"), counts.get("MaxCount")
+    low, high = counts.get("MinCount"), counts.get("MaxCount")
+    if (low is None or low.param == 1) and (high is None or high.param <= 1):
+        # no value, or two different ones: an anti-join and a self-join, not a count per node
+        if low is not None:
+            none = f"FILTER NOT EXISTS {{ ?this {shape.path} ?any }}"
+            q = f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} {none} }}"
+            for (this,) in select(q):
+                yield _Raw(shape, "MinCount", this, constraint=low)
+        if high is not None:
+            two = "" if high.param == 0 else f" ?this {shape.path} ?b . FILTER(!sameTerm(?a, ?b))"
+            q = f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} ?this {shape.path} ?a .{two} }}"
+            for (this,) in select(q):
+                yield _Raw(shape, "MaxCount", this, constraint=high)
+    elif counts:
         tests = ([f"?n < {low.param}"] if low else []) + ([f"?n > {high.param}"] if high else [])
         q = (
             f"SELECT ?CHAIN ?this ?n WHERE {{ {{ SELECT ?CHAIN ?this "
@@ -829,10 +923,13 @@ def _lossy_datatype(
     """sh:datatype of a type the store does not keep: checked on the triples as written."""
     if shape.path is None or shape.path_last is None:
         raise Unsupported(f"sh:datatype {shorten(c.param)} needs a plain IRI path")
-    written = originals.objects(shape.path_last)
-    if written is None:
+    if originals.data is None:
         raise Unsupported(f"sh:datatype {shorten(c.param)}: Oxigraph does not keep it")
-    for (this,) in select(f"SELECT ?CHAIN ?this WHERE {{ {focus} }}"):
+    # the focus nodes with a value (no value, nothing to check: the data is then not read)
+    rows = select(f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} ?this <{shape.path_last}> [] }}")
+    written = originals.objects(shape.path_last) if rows else {}
+    assert written is not None
+    for (this,) in rows:
         for value in dict.fromkeys(written.get(this, ())):
             if not _datatype_ok(value, c.param):
                 yield _Raw(shape, "Datatype", this, value, c)
@@ -1036,9 +1133,7 @@ def _result(r: _Raw, originals: _Originals, compiled: Compiled) -> ValidationRes
 
     shape = r.shape
     focus = originals.targets.get(r.focus, r.focus)  # a literal target node as written
-    value = None if r.component == "HasValue" else r.value
-    if shape.path is None and r.component not in _NO_VALUE:
-        value = focus
+    value = _value(r, focus)
     if isinstance(value, ox.Literal) and shape.path_last and originals.data is not None:
         value = _as_written(r.focus, shape.path_last, value, originals)
     r.written_value, r.focus = value, focus
@@ -1057,6 +1152,18 @@ def _result(r: _Raw, originals: _Originals, compiled: Compiled) -> ValidationRes
         constraint=f"sh:{r.component}ConstraintComponent",
         focus_term=focus,
     )
+
+
+def _value(r: _Raw, focus: Any) -> Any:
+    """The value a result reports (before it is written as the data wrote it)."""
+    if r.shape.path is None and r.component not in _NO_VALUE:
+        return focus
+    return None if r.component == "HasValue" else r.value
+
+
+def _literal_value(r: _Raw) -> ox.Literal | None:
+    value = _value(r, r.focus)
+    return value if isinstance(value, ox.Literal) else None
 
 
 _NO_VALUE = {"MinCount", "MaxCount", "QualifiedMinCount", "QualifiedMaxCount", "HasValue"}
@@ -1171,16 +1278,13 @@ def validate(
     data = data if isinstance(data, list) else list(data)
     shapes = list(shapes)
     compiled = compiled or compile_shapes(shapes)
-    # One N-Triples document: the triples as written, for what the store does not keep, and
-    # (parsed by Oxigraph, blank node labels kept) the store's default graph.
-    written = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES)
-    if store is None:
+    if store is None:  # the default graph; the data stays as written for what the store loses
         from kg.store import OxigraphStore
 
         store = OxigraphStore()
-        store.store.extend(ox.parse(written, format=ox.RdfFormat.N_TRIPLES))
+        store.store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in data)
     try:
-        raws = _run(compiled, store, written)
+        raws = _run(compiled, store, data)
     except Unsupported as e:  # pragma: no cover - compile_shapes catches what it can see
         compiled.fallback.update({s.name: str(e) for s in compiled.shapes})
         compiled.shapes = []
