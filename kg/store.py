@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -219,6 +219,17 @@ def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[s
 # --- Oxigraph -----------------------------------------------------------------------------------
 
 
+class Built(NamedTuple):
+    """The privacy-filtered snapshot a build left (:meth:`OxigraphStore.published`)."""
+
+    #: its directory: the store's own when the filter withheld nothing
+    directory: Path
+    #: how many statements the filter withheld
+    withheld: int
+    #: how many statements it holds, as the build wrote them (None from earlier builds)
+    statements: int | None = None
+
+
 class OxigraphStore(Store):
     """The embedded Oxigraph store: in a directory (opened read-only unless asked to write), or,
     without a path, in memory and writable — the scratch store of derivations, what-if
@@ -376,6 +387,7 @@ class OxigraphStore(Store):
         self.reserve()
         new = self._new_build_dir()
         prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(graphs))
+        prepared.statements = sum(map(len, graphs.values()))
         try:
             ox.serialize(_quads(graphs), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
         except BaseException:
@@ -441,15 +453,23 @@ class OxigraphStore(Store):
                     if g not in replaced and _any_quad(current, g)
                 ]
             )
+            rest = {g: ts for g, ts in graphs.items() if g not in ahead}
+            kept_quads = itertools.chain.from_iterable(
+                current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
+                for g in kept
+            )
+            counted = itertools.count()  # the quads kept, counted as they go by
             fresh.bulk_extend(  # one bulk load: each call writes (and compacts) files of its own
                 itertools.chain(
-                    (q for g in kept for q in current.quads_for_pattern(None, None, None, g)),  # type: ignore[union-attr]
-                    _quads({g: ts for g, ts in graphs.items() if g not in ahead}),
+                    (q for q, _ in zip(kept_quads, counted, strict=False)), _quads(rest)
                 )
             )
+            written = next(counted) + sum(map(len, rest.values()))
+            written += 0 if prepared is None else prepared.statements
             del current
             fresh.flush()
             record = _write_published(fresh, new)
+            record["statements"] = written - int(record["withheld"])  # type: ignore[call-overload]
             del fresh
             if answer is not None and record["store"] == _DATA and not kept:
                 answer(new / _ANSWERS)
@@ -487,11 +507,10 @@ class OxigraphStore(Store):
             raise (disk_error(e, self._builds()) or e) from None
         return new
 
-    def published(self) -> tuple[Path, int] | None:
-        """The privacy-filtered snapshot of the current build, if it still shows the store:
-        its directory (the store's own when the filter withheld nothing) and how many
-        statements the filter withheld. None in memory, before a build, or once the store has
-        been changed in place (an update): then readers filter what they read themselves."""
+    def published(self) -> Built | None:
+        """The privacy-filtered snapshot of the current build, if it still shows the store
+        (see :class:`Built`). None in memory, before a build, or once the store has been
+        changed in place (an update): then readers filter what they read themselves."""
         if self.path is None or not self.path.is_symlink():
             return None
         import json
@@ -501,7 +520,8 @@ class OxigraphStore(Store):
             record = json.loads((build / _PRIVACY).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        return build / str(record["store"]), int(record["withheld"])
+        statements = record.get("statements")
+        return Built(build / str(record["store"]), int(record["withheld"]), statements)
 
     def answers(self) -> Path | None:
         """The named queries' answers of this build (:mod:`kg.answers`), for ``PATH`` and for
@@ -670,6 +690,7 @@ class _Prepared:
 
     def __init__(self, directory: Path, store: ox.Store, graphs: frozenset[str]) -> None:
         self.directory, self.graphs = directory, graphs
+        self.statements = 0  # how many it loads
         self.store: ox.Store | None = store
         self.thread: Any = None
         self.error: BaseException | None = None

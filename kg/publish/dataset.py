@@ -166,10 +166,12 @@ class Published:
         location: Path | None = None
         answers: Path | None = None
         if built is not None:
-            location, withheld = built
+            location, withheld, statements = built
             store = OxigraphStore(location)
             answers = store.answers()
-            if len(store.store) <= IN_MEMORY:  # pages and queries read faster from memory
+            if statements is None:  # a build of an earlier IODM: count them (a scan)
+                statements = len(store.store)
+            if statements <= IN_MEMORY:  # pages and queries read faster from memory
                 store, location = store.copy(), None
         else:
             filtered = protect(self.source.quads())

@@ -162,7 +162,7 @@ def test_a_build_swaps_in_a_new_directory_and_keeps_the_previous_one(
     assert builds == [links[1].parent, links[2].parent]  # the current one and the one before
     with OxigraphStore(Path("store")) as reader:
         assert reader.named_graphs() == ["urn:x:g0", "urn:x:g1", "urn:x:g2"]
-        assert reader.published() == (links[2], 0)  # nothing to withhold: the store itself
+        assert reader.published() == (links[2], 0, 3)  # nothing to withhold: the store itself
 
 
 def test_a_build_killed_at_any_moment_leaves_the_previous_one(tmp_path: Path) -> None:
