@@ -7,17 +7,23 @@ query, whose triples are what it derives, or a SELECT query whose rows a Python 
 into triples, for what SPARQL 1.1 cannot compute (shortest paths, trigonometry): the caller names
 those functions by rule id. Parameters a caller gives reach the rules that declare them; a lean
 rule's ``factor`` and ``pole`` headers are bound too (see :mod:`kg.queries`).
+
+A caller that only keeps what the rules derive as a set (the build) may run them without their
+``ORDER BY``: every rule has one, for whoever runs it as a query, and on a million triples
+sorting costs more than deriving.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.core.errors import Location, ParseError
 from kg.core.results import Solutions
+from kg.core.sparqltext import tokens
 from kg.queries import NamedQuery, library
 from kg.store import OxigraphStore
 
@@ -45,28 +51,71 @@ def run(
     graph: str,
     params: Mapping[str, str] | None = None,
     compute: Mapping[str, Compute] | None = None,
+    *,
+    ordered: bool = True,
 ) -> dict[str, list[ox.Triple]]:
     """Run ``rules`` in order on ``store``, adding what each derives to the named graph ``graph``
     so that the rules after it see it. Returns, by rule id, the triples each added: a triple the
     store already holds (in any graph) is not added again.
 
     ``params`` are values by parameter name, given to each rule that declares the parameter;
-    ``compute`` turns the rows of a SELECT rule into triples, by rule id.
+    ``compute`` turns the rows of a SELECT rule into triples, by rule id. With ``ordered``
+    False, the rules run without their top-level ``ORDER BY`` (:func:`unordered`), so the
+    triples each added come in no particular order.
     """
     given, compute = params or {}, compute or {}
     added: dict[str, list[ox.Triple]] = {}
     for rule in rules:
         values = {p.name: given[p.name] for p in rule.params if p.name in given}
+        query = rule if ordered else replace(rule, text=unordered(rule.text))
         if rule.id in compute:
-            new: Iterable[ox.Triple] = compute[rule.id](rule.select(store, values))
+            new: Iterable[ox.Triple] = compute[rule.id](query.select(store, values))
         else:
-            new = rule.construct(store, values).triples
-        fresh = [t for t in dict.fromkeys(new) if not _holds(store, t)]
+            new = query.construct(store, values).triples
+        fresh = _fresh(store, new)
         store.add(fresh, graph)
         added[rule.id] = fresh
     return added
 
 
-def _holds(store: OxigraphStore, triple: ox.Triple) -> bool:
-    quads = store.store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
-    return next(iter(quads), None) is not None
+def unordered(query: str) -> str:
+    """The query without its top-level ``ORDER BY``, unless a ``LIMIT`` or ``OFFSET`` makes the
+    order decide which rows there are.
+
+    >>> unordered("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s DESC(?o)")
+    'SELECT ?s WHERE { ?s ?p ?o } '
+    >>> unordered("SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY ?s } } ORDER BY ?s VALUES ?s {}")
+    'SELECT ?s { { SELECT ?s { ?s ?p ?o } ORDER BY ?s } } VALUES ?s {}'
+    >>> unordered("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 1")
+    'SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 1'
+    """
+    start = end = None
+    for t in tokens(query):
+        if t.depth > 0:
+            continue
+        if t.is_word("LIMIT", "OFFSET"):
+            return query
+        if start is None and t.is_word("ORDER"):
+            start = t.start
+        elif start is not None and end is None and t.is_word("VALUES"):
+            end = t.start
+    if start is None:
+        return query
+    return query[:start] + query[len(query) if end is None else end :]
+
+
+def _fresh(store: OxigraphStore, triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The triples, each once, that the store holds in none of its graphs. A triple is looked up
+    only if the store holds its predicate with its object: one look-up for each pair is enough
+    for most (each type a closure adds, what only the build derives)."""
+    find = store.store.quads_for_pattern
+    pairs: dict[tuple[ox.NamedNode, object], bool] = {}  # whether the store holds the pair
+    fresh = []
+    for t in dict.fromkeys(triples):
+        pair = (t.predicate, t.object)
+        held = pairs.get(pair)
+        if held is None:
+            held = pairs[pair] = next(find(None, t.predicate, t.object, None), None) is not None
+        if not held or next(find(t.subject, t.predicate, t.object, None), None) is None:
+            fresh.append(t)
+    return fresh

@@ -17,19 +17,21 @@ seeing the data, the ontologies and what the stages before derived:
    belongs to;
 5. ``capital-liaison-posts``: the posts IODM's criterion makes ``iodm:CapitalLiaisonPost``;
 6. ``reporting-lines``: ``iodm:reportingStepsToCapitalLiaison``, the fewest ``org:reportsTo``
-   steps from each post to a liaison post (shortest paths, by networkx);
+   steps from each post to a liaison post (shortest paths, by a breadth-first search);
 7. ``post-host-capital``: ``iodm:distanceToHostCapitalKm``, the geodesic distance from each
    post's duty station to the capital of its host state. SPARQL 1.1 has no trigonometric
    functions, so it is computed here by the haversine formula on the WGS84 coordinates;
 8. ``holding-tenure``: ``iodm:monthsOfService``, the whole months each dated post holding
    lasted (what CQ5 compares with its parameter, once at build rather than at every query).
 
-Nothing here is asserted by a source; a derived triple already asserted is left out.
+Nothing here is asserted by a source; a derived triple already asserted is left out. What is
+derived is a set: the rules run without their ``ORDER BY`` (sorting cost more than deriving).
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
@@ -80,32 +82,36 @@ def derive(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
 
 def derive_on(store: OxigraphStore) -> list[ox.Triple]:
     """Derive on a store in memory whose named graphs hold the data (ontology included), adding
-    the derived triples to its graph :data:`DERIVED_GRAPH`; returns them. The build derives
-    on the store it validated on, instead of loading the data once more."""
+    the derived triples to its graph :data:`DERIVED_GRAPH`; returns them, in no particular
+    order. The build derives on the store it validated on, instead of loading the data once
+    more."""
     from kg.rules import ruleset, run
 
     compute = {"reporting-lines": _reporting_steps, "post-host-capital": _distances}
-    added = run(store, ruleset("derive"), DERIVED_GRAPH, compute=compute)
+    added = run(store, ruleset("derive"), DERIVED_GRAPH, compute=compute, ordered=False)
     return [t for rule_triples in added.values() for t in rule_triples]
 
 
 def _reporting_steps(rows: Solutions) -> list[ox.Triple]:
     """``iodm:reportingStepsToCapitalLiaison`` for each post whose reporting line reaches a
-    capital liaison post: the length of the shortest ``org:reportsTo`` path to one."""
-    import networkx as nx
-
-    lines = nx.DiGraph()
-    posts, liaisons = set(), set()
+    capital liaison post: the length of the shortest ``org:reportsTo`` path to one (a
+    breadth-first search down from all the liaison posts at once)."""
+    below: dict[Any, list[Any]] = {}  # superior → the posts reporting to it
+    posts, liaisons = set(), []
     for post, superior, liaison in _columns(rows, "post", "superior", "liaison"):
         posts.add(post)
         if superior is not None:
-            lines.add_edge(superior, post)  # reversed: search down from the liaison posts
+            below.setdefault(superior, []).append(post)
         if liaison is not None and liaison.value == "true":
-            liaisons.add(post)
-    if not liaisons:
-        return []  # no post deals with the capital authorities: no steps to count
-    lines.add_nodes_from(liaisons)  # a liaison post may have no reporting line at all
-    steps = nx.multi_source_dijkstra_path_length(lines, liaisons)
+            liaisons.append(post)
+    steps = dict.fromkeys(liaisons, 0)
+    todo = deque(steps)
+    while todo:
+        above = todo.popleft()
+        for post in below.get(above, ()):
+            if post not in steps:
+                steps[post] = steps[above] + 1
+                todo.append(post)
     has_steps = ox.NamedNode(iodm.reportingStepsToCapitalLiaison)
     count = ox.NamedNode(XSD + "integer")  # not xsd:nonNegativeInteger: Oxigraph stores that as
     # xsd:integer, so every backend agrees only on xsd:integer
@@ -118,16 +124,22 @@ def _reporting_steps(rows: Solutions) -> list[ox.Triple]:
 
 def _distances(rows: Solutions) -> list[ox.Triple]:
     """``iodm:distanceToHostCapitalKm`` for each post with coordinates for its duty station and
-    its host capital, in canonical xsd:decimal (as Oxigraph stores it, so every backend agrees)."""
+    its host capital, in canonical xsd:decimal (as Oxigraph stores it, so every backend agrees).
+    Posts share few stations and capitals: each distance is computed once."""
     distance = ox.NamedNode(iodm.distanceToHostCapitalKm)
     decimal = ox.NamedNode(XSD + "decimal")
+    known: dict[tuple[Any, ...], ox.Literal] = {}
     out = []
     names = ("post", "stationLat", "stationLong", "capitalLat", "capitalLong")
     for post, *places in _columns(rows, *names):
-        coords = [float(term.value) for term in places]
-        km = Decimal(haversine_km(*coords)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-        lexical = format(km.normalize(), "f")
-        out.append(ox.Triple(post, distance, ox.Literal(lexical, datatype=decimal)))
+        key = tuple(places)
+        km = known.get(key)
+        if km is None:
+            coords = [float(term.value) for term in places]
+            exact = Decimal(haversine_km(*coords))
+            rounded = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN).normalize()
+            km = known[key] = ox.Literal(format(rounded, "f"), datatype=decimal)
+        out.append(ox.Triple(post, distance, km))
     return out
 
 
