@@ -686,7 +686,9 @@ class _Originals:
             for p in missing:
                 self.index[p] = _objects_in_ntriples(self.data, p)
             return
-        wanted = {ox.NamedNode(p): defaultdict(list) for p in missing}
+        wanted: dict[Any, dict[Any, list[Any]]] = {
+            ox.NamedNode(p): defaultdict(list) for p in missing
+        }
         for t in self.data:
             found = wanted.get(t.predicate)
             if found is not None:
@@ -817,10 +819,13 @@ def _run_shape(
     ctx: _Context,
     originals: _Originals,
 ) -> Iterator[_Raw]:
-    """A shape's own results: one query for its value-based constraints together (a flag per
-    constraint), one for its cardinalities together, one for each of the others."""
+    """A shape's own results: one query for its value tests and its cardinalities of at most
+    one together (:func:`_values_and_counts`), one for each of the others."""
+    implied = _implied_by_path(shape, chain)
+    # every subject of the path's predicate is a focus node: its values need no join
+    joined = "" if implied else focus
     values = (
-        f"{focus} ?this {shape.path} ?value ." if shape.path else f"{focus} BIND(?this AS ?value)"
+        f"{joined} ?this {shape.path} ?value ." if shape.path else f"{focus} BIND(?this AS ?value)"
     )
     skip = len(chain.split())
 
@@ -834,7 +839,7 @@ def _run_shape(
     for c in shape.constraints:
         kind = c.component
         if kind in ("MinCount", "MaxCount"):
-            if not (kind == "MinCount" and c.param == 0):
+            if not (kind == "MinCount" and (c.param == 0 or (implied and c.param == 1))):
                 counts[kind] = c
         elif kind == "HasValue" and shape.path is not None:
             missing = f"FILTER NOT EXISTS {{ ?this {shape.path} {c.param} }}"
@@ -861,19 +866,7 @@ def _run_shape(
         else:
             flagged.append(c)
     low, high = counts.get("MinCount"), counts.get("MaxCount")
-    if (low is None or low.param == 1) and (high is None or high.param <= 1):
-        # no value, or two different ones: an anti-join and a self-join, not a count per node
-        if low is not None:
-            none = f"FILTER NOT EXISTS {{ ?this {shape.path} ?any }}"
-            q = f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} {none} }}"
-            for (this,) in select(q):
-                yield _Raw(shape, "MinCount", this, constraint=low)
-        if high is not None:
-            two = "" if high.param == 0 else f" ?this {shape.path} ?b . FILTER(!sameTerm(?a, ?b))"
-            q = f"SELECT DISTINCT ?CHAIN ?this WHERE {{ {focus} ?this {shape.path} ?a .{two} }}"
-            for (this,) in select(q):
-                yield _Raw(shape, "MaxCount", this, constraint=high)
-    elif counts:
+    if (low and low.param > 1) or (high and high.param > 1):
         tests = ([f"?n < {low.param}"] if low else []) + ([f"?n > {high.param}"] if high else [])
         q = (
             f"SELECT ?CHAIN ?this ?n WHERE {{ {{ SELECT ?CHAIN ?this "
@@ -886,31 +879,84 @@ def _run_shape(
                 yield _Raw(shape, "MinCount", this, constraint=low)
             if high and found > high.param:
                 yield _Raw(shape, "MaxCount", this, constraint=high)
-    # A constraint with EXISTS runs alone, as a FILTER (Oxigraph joins it); the others share a
-    # query, a flag each.
-    for c in [c for c in flagged if c.component in ("Class", "Or")]:
+        low = high = None
+    if flagged or low or high:
+        yield from _values_and_counts(shape, joined, chain, flagged, low, high, ctx, names, store)
+
+
+def _implied_by_path(shape: Shape, chain: str) -> bool:
+    """Whether the focus nodes of a shape are the subjects of its path (``sh:targetSubjectsOf
+    P`` and ``sh:path P``): its values are then P's objects, and minCount 1 always holds."""
+    return (
+        not chain
+        and shape.path_last is not None
+        and shape.targets == [("targetSubjectsOf", ox.NamedNode(shape.path_last))]
+    )
+
+
+def _values_and_counts(
+    shape: Shape,
+    focus: str,
+    chain: str,
+    flagged: list[Constraint],
+    low: Constraint | None,
+    high: Constraint | None,
+    ctx: _Context,
+    names: _Names,
+    store: OxigraphStore,
+) -> Iterator[_Raw]:
+    """A shape's value tests (a flag per constraint; sh:class and sh:or as EXISTS) and its
+    sh:minCount 1 / sh:maxCount 0 or 1 in one query, one pass over the path's values: a focus
+    node without a value (minCount), a value with a flag raised, a value beside another one
+    (maxCount 1)."""
+    path = shape.path
+    if path is None:
+        pattern = f"{focus} BIND(?this AS ?value)"
+    elif low is not None:
+        pattern = f"{focus} OPTIONAL {{ ?this {path} ?value }}"
+    else:
+        pattern = f"{focus} ?this {path} ?value ."
+    flags = [f"?f{i}" for i in range(len(flagged))]
+    for c, f in zip(flagged, flags, strict=True):
         fails = _value_fails(c, "?value", ctx, names)
-        q = f"SELECT DISTINCT ?CHAIN ?this ?value WHERE {{ {values} FILTER({fails}) }}"
-        for this, value in select(q):
+        if low is not None:  # not on an unbound value (an EXISTS would then read everything)
+            fails = f"IF(BOUND(?value), {fails}, false)"
+        pattern += f" BIND(({fails}) AS {f})"
+    tests = [f"COALESCE({f}, false)" for f in flags]
+    if low is not None:
+        tests.append("!BOUND(?value)")
+    if high is not None:
+        if high.param == 0:
+            tests.append("BOUND(?value)")
+        else:
+            other = names("other")
+            pattern += f" OPTIONAL {{ ?this {path} {other} FILTER(!sameTerm(?value, {other})) }}"
+            flags.append("?many")
+            pattern += f" BIND(BOUND({other}) AS ?many)"
+            tests.append("?many")
+    q = (
+        f"SELECT DISTINCT {chain} ?this ?value {' '.join(flags)} WHERE {{ {pattern} "
+        f"FILTER({' || '.join(tests)}) }}"
+    )
+    skip = len(chain.split())
+    counted: set[tuple[Any, ...]] = set()  # (chain, focus node): one count result each
+    for row in _select(store, q):
+        key, (this, value, *raised) = row[: skip + 1], row[skip:]
+        if value is None:
+            if low is not None and ("MinCount", key) not in counted:
+                counted.add(("MinCount", key))
+                yield _Raw(shape, "MinCount", this, constraint=low)
+            continue
+        for c, failed in zip(flagged, raised, strict=False):
+            if failed is None or failed.value != "true":
+                continue
+            if c.component in _RANGE_COMPONENTS and _compare_ok(value, c):
+                continue
             yield _Raw(shape, c.component, this, value, c)
-    flagged = [c for c in flagged if c.component not in ("Class", "Or")]
-    if flagged:
-        flags = [f"?f{i}" for i in range(len(flagged))]
-        binds = " ".join(
-            f"BIND(({_value_fails(c, '?value', ctx, names)}) AS {f})"
-            for c, f in zip(flagged, flags, strict=True)
-        )
-        q = (
-            f"SELECT DISTINCT ?CHAIN ?this ?value {' '.join(flags)} WHERE {{ {values} {binds} "
-            f"FILTER({' || '.join(f'COALESCE({x}, false)' for x in flags)}) }}"
-        )
-        for this, value, *raised in select(q):
-            for c, failed in zip(flagged, raised, strict=True):
-                if failed is None or failed.value != "true":
-                    continue
-                if c.component in _RANGE_COMPONENTS and _compare_ok(value, c):
-                    continue
-                yield _Raw(shape, c.component, this, value, c)
+        many = high is not None and (high.param == 0 or raised[-1].value == "true")
+        if many and ("MaxCount", key) not in counted:
+            counted.add(("MaxCount", key))
+            yield _Raw(shape, "MaxCount", this, constraint=high)
 
 
 _Select = Callable[[str], list[tuple[Any, ...]]]
@@ -1046,11 +1092,16 @@ def _datatype_ok(term: Any, datatype: str) -> bool:
 def _plainly_valid(text: str, datatype: str) -> bool:
     """A lexical form that rdflib reads as a value of the Python type pyshacl wants, seen
     without asking rdflib (a literal there costs a hundred times more): any string, an
-    integer of digits, a date as YYYY-MM-DD that is a day. Else rdflib decides."""
+    integer of digits, a decimal of digits and a point, a boolean as true, false, 1 or 0, a
+    date as YYYY-MM-DD that is a day. Else rdflib decides."""
     if datatype == _STRING:
         return True
     if datatype == _INTEGER:
         return _DIGITS.fullmatch(text) is not None
+    if datatype == _DECIMAL:
+        return _DECIMAL_DIGITS.fullmatch(text) is not None
+    if datatype == _BOOLEAN:
+        return text in ("true", "false", "1", "0")
     if datatype == _DATE and _YMD.fullmatch(text):
         from datetime import date
 
@@ -1063,7 +1114,9 @@ def _plainly_valid(text: str, datatype: str) -> bool:
 
 
 _STRING, _INTEGER, _DATE = XSD + "string", XSD + "integer", XSD + "date"
+_DECIMAL, _BOOLEAN = XSD + "decimal", XSD + "boolean"
 _DIGITS = re.compile(r"[+-]?[0-9]+")
+_DECIMAL_DIGITS = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -1106,7 +1159,9 @@ def _ill_typed(compiled: Compiled, store: OxigraphStore) -> dict[str, list[ox.Li
     Python type), from the distinct literals of those datatypes in the store."""
     from kg.pipeline.validate import quiet_ill_typed_literals
 
-    wanted = sorted(d for d in compiled.checked_datatypes - LOSSY_DATATYPES if _rdflib_checks(d))
+    # strings are never ill-typed; the lossy datatypes are checked on the data as written
+    always = LOSSY_DATATYPES | {_STRING, RDF + "langString"}
+    wanted = sorted(d for d in compiled.checked_datatypes - always if _rdflib_checks(d))
     if not wanted:
         return {}
     quiet_ill_typed_literals()
