@@ -6,7 +6,7 @@ from functools import cache
 
 import pyoxigraph as ox
 
-from kg.core.namespaces import IODM, PREFIXES, RDF
+from kg.core.namespaces import IODM, PREFIXES, RDF, XSD
 from kg.pipeline.build import split
 from kg.pipeline.derive import derive
 from kg.pipeline.load import packaged_files, parse_all
@@ -106,3 +106,41 @@ ex:liaison a iodm:Post ; org:postIn ex:section , ex:hq-desk ; iodm:hasDutyStatio
 """
     )
     assert t("liaison", RDF + "type", IODM + "CapitalLiaisonPost") not in found
+
+
+def test_an_asserted_link_is_left_out_and_the_same_link_of_another_unit_derived() -> None:
+    """The store holds ``org:transitiveSubOrganizationOf ex:io`` for the team: the section's
+    and the mission's links to the IO (same property, same object) are still derived."""
+    found = derived(MISSION + "ex:team org:transitiveSubOrganizationOf ex:io .")
+    part_of = ORG + "transitiveSubOrganizationOf"
+    assert {t("section", part_of, EX + "io"), t("mission", part_of, EX + "io")} <= found
+    assert t("team", part_of, EX + "io") not in found
+
+
+def test_distances_to_the_host_capital_once_for_each_place() -> None:
+    """Two posts at one duty station get one distance, a post at another its own; in km,
+    canonical xsd:decimal rounded to 0.1."""
+    found = derived(
+        MISSION
+        + """
+@prefix geo: <http://www.w3.org/2003/01/geo/wgs84_pos#> .
+ex:capital geo:lat 0.0 ; geo:long 0.0 .
+ex:office a iodm:DutyStation ; geo:lat 0.0 ; geo:long 1.0 .
+ex:far a iodm:DutyStation ; geo:lat 0.0 ; geo:long 10.0 .
+ex:chief iodm:hasDutyStation ex:office .
+ex:officer iodm:hasDutyStation ex:office .
+ex:adviser iodm:hasDutyStation ex:far .
+"""
+    )
+    km = {
+        x.subject.value.removeprefix(EX): x.object
+        for x in found
+        if x.predicate.value == IODM + "distanceToHostCapitalKm"
+    }
+    decimal = ox.NamedNode(XSD + "decimal")
+    assert km == {
+        "head": ox.Literal("0", datatype=decimal),
+        "chief": ox.Literal("111.2", datatype=decimal),
+        "officer": ox.Literal("111.2", datatype=decimal),
+        "adviser": ox.Literal("1112", datatype=decimal),  # 1111.95…: no trailing ".0"
+    }
