@@ -373,3 +373,19 @@ def test_literals_read_without_rdflib_read_as_rdflib_reads_them(
         f"""ex:S a sh:PropertyShape ; sh:targetSubjectsOf ex:v ; sh:path ex:v ;
              sh:datatype xsd:{datatype} .""",
     )
+
+
+def test_the_data_is_loaded_with_its_blank_node_labels() -> None:
+    """validate loads the data by chunks of N-Triples; a chunk with a blank node (or the text
+    of one in a literal) goes in as terms, so the store names blank nodes as the data does."""
+    data = ttl(
+        """ex:a ex:p ex:b . ex:b ex:p "c" .
+           _:x ex:p ex:a . ex:c ex:p "_:y" .
+           ex:d ex:p 1.50 . ex:e ex:q _:z ."""
+    )
+    store = ox.Store()
+    shacl._load(store, data, chunk=2)
+    expected = ox.Store()
+    expected.extend(ox.Quad(t.subject, t.predicate, t.object) for t in data)
+    assert set(store) == set(expected) and len(store) == len(data)
+    assert {q.subject for q in store if isinstance(q.subject, ox.BlankNode)} == {ox.BlankNode("x")}
