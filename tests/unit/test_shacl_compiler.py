@@ -389,3 +389,27 @@ def test_the_data_is_loaded_with_its_blank_node_labels() -> None:
     expected.extend(ox.Quad(t.subject, t.predicate, t.object) for t in data)
     assert set(store) == set(expected) and len(store) == len(data)
     assert {q.subject for q in store if isinstance(q.subject, ox.BlankNode)} == {ox.BlankNode("x")}
+
+
+def test_run_reads_values_as_written_from_the_triples_or_an_n_triples_document() -> None:
+    """The data as written is read for the predicates a result or a lossy datatype needs
+    only; as triples or as one N-Triples document, the same results."""
+    data = ttl(
+        """ex:a ex:lat "91.50"^^xsd:decimal ; ex:row "0"^^xsd:positiveInteger .
+           ex:b ex:lat "10.0"^^xsd:decimal ; ex:row "3"^^xsd:positiveInteger ."""
+    )
+    compiled = shacl.compile_shapes(
+        ttl(
+            """ex:S a sh:PropertyShape ; sh:targetSubjectsOf ex:lat ; sh:path ex:lat ;
+                 sh:maxInclusive 90 .
+               ex:T a sh:PropertyShape ; sh:targetSubjectsOf ex:row ; sh:path ex:row ;
+                 sh:datatype xsd:positiveInteger ."""
+        )
+    )
+    store = OxigraphStore()
+    store.add(data, "urn:g")
+    document = ox.serialize(data, format=ox.RdfFormat.N_TRIPLES)
+    assert document is not None
+    for written in (data, document):
+        found = sorted((r.focus_node, r.value) for r in shacl.run(compiled, store, written))
+        assert found == [("<https://example.org/a>", "0"), ("<https://example.org/a>", "91.50")]
