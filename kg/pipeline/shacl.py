@@ -3,7 +3,8 @@
 :func:`compile_shapes` reads a shapes graph once; :func:`run` evaluates each shape with a few
 SELECTs over all its focus nodes at once (its value tests and its minCount 1 / maxCount ≤ 1 in
 one pass over its values, the other constraints a query each; never one query per node, as
-pyshacl does; each class's subclasses looked up once per run), and returns the same :class:`~kg.pipeline.validate.ValidationResult` objects that
+pyshacl does; each class's subclasses looked up once per run), and returns the same
+:class:`~kg.pipeline.validate.ValidationResult` objects that
 :func:`kg.pipeline.validate.validate` makes from pyshacl's report: same severity, focus node,
 path, value, message, source shape and component. pyshacl is the reference; the semantics
 follow it where SHACL leaves room (well-formed literals for ``sh:datatype`` as rdflib sees
