@@ -122,10 +122,10 @@ def _fresh(store: OxigraphStore, triples: Iterable[ox.Triple]) -> list[ox.Triple
 
 
 def _add(store: OxigraphStore, triples: list[ox.Triple], graph: str) -> None:
-    """Add triples to a named graph of a store in memory. Parsed from N-Triples in one call,
-    they cost half what a Python ``Quad`` made for each does (:meth:`OxigraphStore.add`); that
-    is kept for triples with blank nodes, which a parse would rename (``_:`` anywhere in the
-    text, even inside a literal, is enough to take it)."""
+    """Add triples to a named graph: in a store in memory, parsed from N-Triples in one call,
+    which costs about half of making a Python ``Quad`` of each (:meth:`OxigraphStore.add`).
+    Triples with blank nodes, which a parse would rename, take that way instead (``_:``
+    anywhere in the text, even inside a literal, is enough)."""
     text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
     if store.path is not None or b"_:" in text:
         store.add(triples, graph)

@@ -125,7 +125,8 @@ def _reporting_steps(rows: Solutions) -> list[ox.Triple]:
 def _distances(rows: Solutions) -> list[ox.Triple]:
     """``iodm:distanceToHostCapitalKm`` for each post with coordinates for its duty station and
     its host capital, in canonical xsd:decimal (as Oxigraph stores it, so every backend agrees).
-    Posts share few stations and capitals: each distance is computed once."""
+    Posts share few stations and capitals: a distance is computed once for each set of
+    coordinates."""
     distance = ox.NamedNode(iodm.distanceToHostCapitalKm)
     decimal = ox.NamedNode(XSD + "decimal")
     known: dict[tuple[Any, ...], ox.Literal] = {}
