@@ -476,7 +476,8 @@ def _one_of(v: str, terms: Sequence[Any]) -> str:
 
 def _class_closures(compiled: Compiled, store: OxigraphStore) -> dict[Any, list[Any]]:
     """Every class the shapes name (targets, sh:class) with its subclasses in the store, in one
-    query (a branch per class; a blank node class keeps the path, evaluated per value)."""
+    query (a branch per class). A blank node class, or one with a blank node subclass, keeps
+    the path, evaluated per value: a query cannot name a blank node of the store."""
     classes: dict[Any, None] = {}
     for root in compiled.shapes:
         for shape in _members(root):
@@ -493,7 +494,9 @@ def _class_closures(compiled: Compiled, store: OxigraphStore) -> dict[Any, list[
         c = wanted[int(i.value)]
         if sub != c:
             found[c].append(sub)
-    return found
+    return {
+        c: subs for c, subs in found.items() if not any(isinstance(x, ox.BlankNode) for x in subs)
+    }
 
 
 def _members(shape: Shape) -> Iterator[Shape]:

@@ -413,3 +413,14 @@ def test_run_reads_values_as_written_from_the_triples_or_an_n_triples_document()
     for written in (data, document):
         found = sorted((r.focus_node, r.value) for r in shacl.run(compiled, store, written))
         assert found == [("<https://example.org/a>", "0"), ("<https://example.org/a>", "91.50")]
+
+
+def test_a_class_with_a_blank_node_subclass() -> None:
+    """A query cannot name a blank node of the store: a class with a blank node among its
+    subclasses is tested with the path, as before, for targets and sh:class alike."""
+    both(
+        """ex:a a _:k ; ex:p ex:b , ex:c . _:k rdfs:subClassOf ex:C .
+           ex:b a _:k . ex:c a ex:Other .""",
+        """ex:S a sh:PropertyShape ; sh:targetClass ex:C ; sh:path ex:p ; sh:class ex:C ;
+             sh:minCount 3 .""",
+    )
