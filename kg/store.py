@@ -276,8 +276,6 @@ class OxigraphStore(Store):
                 self._claim()
                 if self.path.is_symlink():  # a build's: read, and written in place on demand
                     return ox.Store.read_only(str(self.path))
-                if not self.path.exists():  # nothing built yet: empty, until written (_writer)
-                    return ox.Store()
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self._claim(in_place=True)
                 self._in_place = True
@@ -378,18 +376,22 @@ class OxigraphStore(Store):
         """On disk: create the new build directory and bulk-load ``graphs`` into it in a
         background thread while the build validates (the loader runs in Rust, without the
         interpreter's lock, on the machine's other cores). The graphs are first written to an
-        N-Quads file there, so that the loader reads a file, not Python objects."""
+        N-Quads file there, so that the loader reads a file, not Python objects; graphs with
+        blank nodes are left to :meth:`replace_graphs`, which keeps their labels."""
         if self.path is None:
             return
         import threading
 
         self.abandon()
         self.reserve()
+        # A bulk load from a file gives blank nodes labels of its own, which would part them
+        # from what the build states about them later: graphs with one are written at the end.
+        ahead = {g: ts for g, ts in graphs.items() if not _has_blank_node(ts)}
         new = self._new_build_dir()
-        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(graphs))
-        prepared.statements = sum(map(len, graphs.values()))
+        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(ahead))
+        prepared.statements = sum(map(len, ahead.values()))
         try:
-            ox.serialize(_quads(graphs), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
+            ox.serialize(_quads(ahead), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
         except BaseException:
             prepared.discard()
             raise
@@ -675,6 +677,14 @@ def _swap(link: Path, target: Path, earlier: Path) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _has_blank_node(triples: Iterable[ox.Triple]) -> bool:
+    """Whether a blank node (or a quoted triple, which may hold one) is among the terms."""
+    plain = (ox.NamedNode, ox.Literal)
+    return any(
+        not isinstance(t.subject, ox.NamedNode) or not isinstance(t.object, plain) for t in triples
+    )
 
 
 def _quads(graphs: Mapping[str, Iterable[ox.Triple]]) -> Iterator[ox.Quad]:
