@@ -485,7 +485,7 @@ class OxigraphStore(Store):
             del current
             fresh.flush()
             record = _write_published(fresh, new)
-            record["statements"] = written - int(record["withheld"])  # type: ignore[call-overload]
+            record["statements"] = written - record["withheld"]
             del fresh
             if answer is not None and record["store"] == _DATA and not kept:
                 answer(new / _ANSWERS)
@@ -653,7 +653,7 @@ def _any_quad(store: ox.Store, graph: ox.NamedNode | ox.BlankNode | ox.DefaultGr
     return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
 
 
-def _write_published(store: ox.Store, build: Path) -> dict[str, object]:
+def _write_published(store: ox.Store, build: Path) -> dict[str, Any]:
     """Filter the named graphs of a new build's store for privacy (:mod:`kg.core.privacy`):
     when nothing is withheld (as the build's checks make usual), the snapshot is the store
     itself; else the filtered quads are a store of their own beside it. Returns the record

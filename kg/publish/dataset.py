@@ -146,6 +146,8 @@ class Snapshot:
     location: Path | None = None
     #: the named queries' answers that hold for it (:mod:`kg.answers`), if its build left them
     answers: Path | None = None
+    #: how many statements it holds (as its build recorded them: counting reads every one)
+    statements: int = 0
 
 
 class Published:
@@ -176,10 +178,17 @@ class Published:
         else:
             filtered = protect(self.source.quads())
             store, withheld = OxigraphStore(quads=filtered.quads), filtered.withheld
+            statements = len(store.store)
         graphs = store.named_graphs()
         dataset = built_dataset(store.store, graphs)
         return Snapshot(
-            store, graphs, withheld, dataset=dataset, location=location, answers=answers
+            store,
+            graphs,
+            withheld,
+            dataset=dataset,
+            location=location,
+            answers=answers,
+            statements=statements,
         )
 
     @property

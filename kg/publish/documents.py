@@ -372,7 +372,7 @@ class Documents:
         }
 
     def home(self) -> Document:
-        statements = len(self.published.store)
+        statements = self.published.snapshot.statements
         if statements > HOME_SCAN_LIMIT:  # finding every resource would take a minute
             return self._page(
                 "home.html",
