@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 BENCH_SIZES ?= 100000,1000000,5000000
 BENCH_ROWS  ?= 100000
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
 	$(BIN)/python benchmarks/scale.py --sizes $(BENCH_SIZES) --readme benchmarks/README.md
 	$(BIN)/python benchmarks/sheets.py --rows $(BENCH_ROWS) --out benchmarks/results-sheets-latest.md
 

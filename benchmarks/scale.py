@@ -9,10 +9,14 @@ in a fresh process so that its peak memory is its own (``VmHWM``), CPU and wall 
   writes at); ``build``: ``kg.pipeline.build.build`` of the same file into a fresh store (parse,
   SHACL, checks, derivations, privacy snapshot, bulk write and swap), the packaged ontology and
   curated data included;
+- ``parse``: ``kg.pipeline.build.load_sources`` of the file (what a build parses) vs rdflib's
+  parse of it into a Dataset (up to ``--rdflib-max``);
 - ``shacl``: the shapes compiled to SPARQL on Oxigraph (:mod:`kg.pipeline.shacl`) vs pyshacl,
-  the reference, on the same data (pyshacl up to ``--pyshacl-max`` triples: it takes minutes);
+  the reference, on the same data (pyshacl up to ``--pyshacl-max`` triples: it takes minutes),
+  and vs pyrudof (Rust; up to ``--pyrudof-max``: it needs about 10 GB at 1M);
 - ``rl``: OWL 2 RL materialization as rules on the store (:mod:`kg.pipeline.rl`) vs owlrl (up to
-  ``--owlrl-max``);
+  ``--owlrl-max``) and vs ``reasonable``, a Rust OWL 2 RL engine that does not apply property
+  chains (up to ``--reasonable-max``);
 - ``queries``: every named query on the built store (``benchmarks/queries.py``): a page and all
   rows from the answer the build kept, and all rows computed on the store on disk;
 - ``serve``: ``iodm serve`` vs ``oxigraph serve-read-only`` on the same build: seconds until the
@@ -77,17 +81,54 @@ def task(name: str, nt: Path, work: Path) -> dict[str, Any]:
 
             summary = build(OxigraphStore(work / "store", writable=True), [nt])
             extra["triples"] = summary.triples
-        elif name in ("shacl", "pyshacl"):
+        elif name == "parse":
+            from kg.pipeline.build import load_sources
+
+            extra["triples"] = sum(len(s.triples) for s in load_sources([nt]))
+        elif name == "rdflib":
+            from rdflib import Dataset
+
+            Dataset().graph().parse(str(nt), format="nt")
+        elif name in ("shacl", "pyshacl", "pyrudof"):
             from kg.pipeline.build import load_sources, split
             from kg.pipeline.shacl import reference, validate
 
             data, shapes = split(load_sources([nt]))
+            if name == "pyrudof":  # it reads files: written before the clock starts
+                ox.serialize(data, str(work / "data.nt"), ox.RdfFormat.N_TRIPLES)
+                ox.serialize(shapes, str(work / "shapes.nt"), ox.RdfFormat.N_TRIPLES)
+                del data
             began.update(cpu=time.process_time(), wall=time.time())  # the check alone
             if name == "shacl":
-                report, _ = validate(data, shapes)
+                extra["results"] = len(validate(data, shapes)[0].results)
+            elif name == "pyshacl":
+                extra["results"] = len(reference(data, shapes).results)
             else:
-                report = reference(data, shapes)
-            extra["results"] = len(report.results)
+                import pyrudof
+
+                rudof = pyrudof.Rudof(pyrudof.RudofConfig())
+                rudof.read_data(str(work / "data.nt"), pyrudof.RDFFormat.NTriples)
+                rudof.read_shacl(str(work / "shapes.nt"), pyrudof.ShaclFormat.NTriples)
+                extra["results"] = len(rudof.validate_shacl())
+        elif name == "reasonable":
+            import reasonable
+
+            from kg.pipeline.build import stored_sources
+            from kg.store import OxigraphStore
+
+            given = {
+                t
+                for s in stored_sources(OxigraphStore(work / "store"))
+                if s.role != "shapes"
+                for t in s.triples
+            }
+            data = work / "data.ttl"  # N-Triples is Turtle; it reads .ttl and .n3 files only
+            ox.serialize(given, str(data), ox.RdfFormat.N_TRIPLES)
+            began.update(cpu=time.process_time(), wall=time.time())
+            reasoner = reasonable.PyReasoner()
+            reasoner.load_file(str(data))
+            closure = reasoner.reason()  # the data and what it infers
+            extra["inferred"] = len(closure) - len(given)
         elif name in ("rl", "owlrl"):
             from kg.pipeline import rl
             from kg.pipeline.reason import materialize
@@ -284,13 +325,19 @@ def run_size(n: int, args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         capture_output=True,
     )
     found: dict[str, Any] = {"n": n}
-    for name in ("bulk", "build", "shacl"):
+    for name in ("bulk", "parse", "build", "shacl"):
         found[name] = measure(name, nt, work)
+    if n <= args.rdflib_max:
+        found["rdflib"] = measure("rdflib", nt, work)
     if n <= args.pyshacl_max:
         found["pyshacl"] = measure("pyshacl", nt, work)
+    if n <= args.pyrudof_max:
+        found["pyrudof"] = measure("pyrudof", nt, work)
     found["rl"] = measure("rl", nt, work)
     if n <= args.owlrl_max:
         found["owlrl"] = measure("owlrl", nt, work)
+    if n <= args.reasonable_max:
+        found["reasonable"] = measure("reasonable", nt, work)
     if n <= args.queries_max:
         found["queries"] = measure("queries", nt, work)
     if n <= args.serve_max:
@@ -344,6 +391,11 @@ def table(runs: list[dict[str, Any]], when: str) -> str:
         "build: triples per CPU second",
         lambda r: f"{r['build']['triples'] / r['build']['cpu']:,.0f}",
     )
+    row(
+        "parse (`load_sources`): triples per CPU second",
+        lambda r: f"{r['parse']['triples'] / r['parse']['cpu']:,.0f} ({secs(r['parse'])})",
+    )
+    row("baseline: rdflib parse into a Dataset", lambda r: secs(r["rdflib"]))
 
     def versus(ours: str, label: str, theirs: str, baseline: str, ratio: str) -> None:
         """Three rows: IODM's figures, the baseline's, and the baseline's CPU over IODM's."""
@@ -360,11 +412,19 @@ def table(runs: list[dict[str, Any]], when: str) -> str:
             else str(r["shacl"]["results"])
         ),
     )
+    row("baseline: pyrudof", lambda r: secs(r["pyrudof"]))
+    row("pyrudof / compiled", lambda r: _x(r["pyrudof"]["cpu"], r["shacl"]["cpu"]))
+    row("SHACL results (pyrudof)", lambda r: str(r["pyrudof"]["results"]))
     versus("rl", "OWL 2 RL as rules on the store", "owlrl", "owlrl", "owlrl / rules")
+    row("baseline: reasonable (Rust OWL 2 RL)", lambda r: secs(r["reasonable"]))
+    row("reasonable / rules", lambda r: _x(r["reasonable"]["cpu"], r["rl"]["cpu"]))
     row(
-        "inferred triples (rules; owlrl, its axiomatic triples included)",
-        lambda r: (
-            f"{r['rl']['inferred']:,}" + (f"; {r['owlrl']['inferred']:,}" if "owlrl" in r else "")
+        "inferred triples (owlrl and reasonable count axiomatic triples too; reasonable skips "
+        "property chains)",
+        lambda r: "; ".join(
+            f"{name} {r[k]['inferred']:,}"
+            for k, name in (("rl", "rules"), ("owlrl", "owlrl"), ("reasonable", "reasonable"))
+            if k in r
         ),
     )
     for kind, what in (
@@ -445,6 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100000,1000000,5000000")
     parser.add_argument("--pyshacl-max", type=int, default=100_000)
     parser.add_argument("--owlrl-max", type=int, default=100_000)
+    parser.add_argument("--rdflib-max", type=int, default=1_000_000)
+    parser.add_argument("--pyrudof-max", type=int, default=1_000_000)  # 9.7 GB at 1M
+    parser.add_argument("--reasonable-max", type=int, default=1_000_000)
     parser.add_argument("--queries-max", type=int, default=1_000_000)
     parser.add_argument("--serve-max", type=int, default=5_000_000)
     parser.add_argument("--readme", type=Path, help="write the table into this file's markers")
