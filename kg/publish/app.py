@@ -420,9 +420,9 @@ async def query_page(request: Request) -> Response:
         limit, offset = _page_params(params, None if api else PAGE_ROWS)
         answer = None
         if params.get("example"):
-            example, bound, example_text = _example(params)
+            example, bound, example_text, given = _example(params)
             if text is None:  # the named query as it is: its answer, if the build left one
-                text, answer = example_text, _answer(server, example, params)
+                text, answer = example_text, _answer(server, example, given)
         if text:
             result, page = await _run_page(
                 server, text, limit, offset, f"{docs.url}query", params, answer=answer
@@ -526,13 +526,12 @@ def _items(params: QueryParams | list[tuple[str, str]]) -> list[tuple[str, str]]
 Answer = Callable[..., Solutions]
 
 
-def _answer(server: Server, example: NamedQuery, params: QueryParams) -> Answer | None:
+def _answer(server: Server, example: NamedQuery, given: dict[str, str]) -> Answer | None:
     """How to read a page of ``example``'s answer with the request's parameters, when the
     snapshot's build left one (:mod:`kg.answers`); at most the server's row limit."""
     from kg.answers import read
 
     directory = server.published.snapshot.answers
-    given = {k[2:]: v for k, v in params.items() if k.startswith("p.")}
     if directory is None or read(directory, example, given, 0, 0) is None:
         return None
     max_rows = server.config.limits.max_rows
@@ -547,8 +546,11 @@ def _answer(server: Server, example: NamedQuery, params: QueryParams) -> Answer 
     return page
 
 
-def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str]:
-    """A named query, its parameters as the form shows them, and its text with them bound."""
+def _example(
+    params: QueryParams,
+) -> tuple[NamedQuery, list[dict[str, str]], str, dict[str, str]]:
+    """A named query, its parameters as the form shows them, its text with them bound, and the
+    values the request gave them."""
     from kg.queries import get
     from kg.store import bind_parameters
 
@@ -568,7 +570,7 @@ def _example(params: QueryParams) -> tuple[NamedQuery, list[dict[str, str]], str
         for p in example.params
     ]
     text = bind_parameters(example.text, bindings) if bindings else example.text
-    return example, bound, text
+    return example, bound, text, given
 
 
 # --- the SPARQL 1.1 Protocol ----------------------------------------------------------------
