@@ -223,17 +223,13 @@ class Server:
         self.in_flight = 0
 
     def warm_up(self) -> None:
-        """In the background, while the server starts: find what the home page lists (seconds
-        of work at half a million statements; above, it lists none), then start the query
-        workers and give them the snapshot (else the first query does)."""
+        """Start the query workers and give them the snapshot (else the first query does), and
+        find what the home page lists, in the background (seconds of work at half a million
+        statements; above, it lists none)."""
+        if self.pool is not None:
+            self.pool.warm_up(self.published.snapshot, self.published.quads)
         home = Documents(self.published, self.config.base_url, live=True).home
-
-        def work() -> None:
-            home()
-            if self.pool is not None:
-                self.pool.warm_up(self.published.snapshot, self.published.quads)
-
-        threading.Thread(target=work, name="warm-up", daemon=True).start()
+        threading.Thread(target=home, name="warm-up", daemon=True).start()
 
     async def query(
         self, text: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
