@@ -346,7 +346,7 @@ def _guard_cut(path: Path, data: bytes) -> None:
     """Refuse a Turtle or N-Triples file that ends, with no line break, in a '.' right after
     a name or a number: it may have been cut inside one (``ex:b.c`` cut to ``ex:b.`` states
     ``ex:b``, ``1.5`` cut to ``1.`` states 1), and a parser reads such a prefix as a whole."""
-    if not _CUT_TOKEN.search(data):
+    if not _CUT_TOKEN.search(data[-2:]):  # anchored at the end: the last two bytes suffice
         return
     last = data[data.rfind(b"\n") + 1 :]
     if any(m.group().startswith(b"#") for m in _TURTLE_TOKENS.finditer(last)):
