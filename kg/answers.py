@@ -4,7 +4,8 @@ At a million triples the analysis queries and some competency questions return t
 of thousands of rows, which the engine must all compute and sort before it can cut a page: up to
 35 s on the store on disk (``make bench``, ``benchmarks/README.md``). A build therefore runs
 each query of :data:`GROUPS` once, with its default parameters, on the store it has just
-validated and derived on (in memory, where queries run several times faster), and keeps the rows
+validated and derived on (in memory, where queries run several times faster), and so does
+``iodm reason --materialize`` on the store it writes (on disk), and keeps the rows
 as SPARQL TSV results, one file per query, in the build's directory
 (:meth:`kg.store.OxigraphStore.replace_graphs`). Reading commands and the server answer such a
 query with its default parameters from that file, reading only the page asked for
@@ -32,7 +33,6 @@ from kg.core.results import Solutions
 
 if TYPE_CHECKING:
     from kg.core.terms import Term
-    from kg.store import OxigraphStore
 
 
 class NamedQuery(Protocol):
@@ -66,7 +66,7 @@ def _bound_text(query: NamedQuery) -> str:
     return bind_parameters(query.text, bindings) if bindings else query.text
 
 
-def answer_all(store: OxigraphStore, directory: Path, queries: Iterable[NamedQuery]) -> None:
+def answer_all(store: ox.Store, directory: Path, queries: Iterable[NamedQuery]) -> None:
     """Write the answers of the ``queries`` of :data:`GROUPS` on ``store`` into ``directory``
     (made here)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def answer_all(store: OxigraphStore, directory: Path, queries: Iterable[NamedQue
         if query.group not in GROUPS:
             continue
         text = _bound_text(query)
-        result = store.store.query(text, use_default_graph_as_union=True)
+        result = store.query(text, use_default_graph_as_union=True)
         if not isinstance(result, ox.QuerySolutions):
             continue
         result.serialize(str(directory / f"{query.id}.tsv"), ox.QueryResultsFormat.TSV)

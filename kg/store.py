@@ -36,8 +36,9 @@ from kg.core.sparqltext import has_dataset_clause, main_group_start
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
 
 Bindings = Mapping[str, Term]
-#: Writes the named queries' answers into the directory given (see Store.replace_graphs).
-Answer = Callable[[Path], object]
+#: Writes into the directory given the named queries' answers on the store given, which holds
+#: what the store written holds (see Store.replace_graphs).
+Answer = Callable[[Path, ox.Store], object]
 R = TypeVar("R", Solutions, Boolean, Triples)
 
 ENV_VAR = "IODM_STORE"
@@ -148,10 +149,13 @@ class Store(ABC):
         graphs: Mapping[str, Sequence[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
+        staged: ox.Store | None = None,
     ) -> None:
         """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing.
         ``answer`` writes the named queries' answers for the store written into the directory
-        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk)."""
+        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk), on
+        ``staged`` (a store in memory holding ``graphs``, where queries run faster) when
+        ``graphs`` are all the store will hold, else on the store written."""
         self.update(_replace_request(graphs, drop))
 
     def answers(self) -> Path | None:
@@ -423,14 +427,16 @@ class OxigraphStore(Store):
         graphs: Mapping[str, Sequence[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
+        staged: ox.Store | None = None,
     ) -> None:
         """On disk: a new build directory holding the graphs of the current one but those in
         ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
         loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
-        is the store itself and ``graphs`` are all it holds, the answers ``answer`` writes
-        (:meth:`answers`); then ``PATH`` is pointed at it by an atomic rename. A failure (a
-        full disk, a kill) at any point leaves ``PATH`` as it was and readers reading it; the
-        next build removes what a killed one left. Builds older than the previous one are
+        is the store itself, the answers ``answer`` writes (:meth:`answers`) on ``staged``
+        when ``graphs`` are all the store holds, else on the new store; then ``PATH`` is
+        pointed at it by an atomic rename. A failure (a full disk, a kill) at any point leaves
+        ``PATH`` as it was and readers reading it; the next build removes what a killed one
+        left. Builds older than the previous one are
         removed (a reader still open on one keeps its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
             for g in sorted({*drop, *graphs}):
@@ -486,10 +492,10 @@ class OxigraphStore(Store):
             fresh.flush()
             record = _write_published(fresh, new)
             record["statements"] = written - record["withheld"]
-            del fresh
-            if answer is not None and record["store"] == _DATA and not kept:
-                answer(new / _ANSWERS)
+            if answer is not None and record["store"] == _DATA:
+                answer(new / _ANSWERS, staged if staged is not None and not kept else fresh)
                 record["answers"] = _ANSWERS
+            del fresh
             _write_text(new / _PRIVACY, json.dumps(record) + "\n")
             self._store, self._in_place = None, False  # the previous build's: reopened on use
             _swap(self.path, new / _DATA, earlier)
@@ -797,6 +803,7 @@ class MemoryStore(Store):
         graphs: Mapping[str, Sequence[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
+        staged: ox.Store | None = None,
     ) -> None:
         from rdflib import URIRef
 

@@ -261,12 +261,14 @@ def build(
         for g in set(graphs) - set(staging.named_graphs()):  # the shapes, the manifest
             staging.add(graphs[g], g)  # now the staging store holds what the store will
 
-        def answer(directory: Path) -> None:
+        def answer(directory: Path, on: ox.Store) -> None:
             progress.say("answering the named queries (kg.answers)…")
-            answer_all(staging, directory, library().values())
+            answer_all(on, directory, library().values())
 
         progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
-        store.replace_graphs(graphs, drop=[*previous, INFERRED_GRAPH], answer=answer)
+        store.replace_graphs(
+            graphs, drop=[*previous, INFERRED_GRAPH], answer=answer, staged=staging.store
+        )
     except BaseException:
         store.abandon()
         raise

@@ -352,5 +352,11 @@ def reasoned_graphs(store: OxigraphStore) -> list[str]:
 def write_inferred(store: OxigraphStore, triples: Sequence[ox.Triple]) -> None:
     """Replace the inferred graph of ``store`` by ``triples``, all or nothing
     (:meth:`kg.store.OxigraphStore.replace_graphs`: on disk, a new build directory swapped in,
-    whose privacy-filtered snapshot the server then opens as it is)."""
-    store.replace_graphs({INFERRED_GRAPH: triples})
+    whose privacy-filtered snapshot the server then opens as it is, with the named queries
+    answered anew on it: the inferences change their answers)."""
+    from kg.answers import answer_all
+    from kg.queries import library
+
+    store.replace_graphs(
+        {INFERRED_GRAPH: triples}, answer=lambda d, on: answer_all(on, d, library().values())
+    )

@@ -85,7 +85,7 @@ def test_a_change_in_place_or_a_filtered_snapshot_has_no_answers(
     from kg.core.namespaces import GRAPH, iodm
 
     store = OxigraphStore(tmp_path / "store", writable=True)
-    store.replace_graphs({GRAPH + "x": []}, answer=lambda d: d.mkdir())
+    store.replace_graphs({GRAPH + "x": []}, answer=lambda d, on: d.mkdir())
     assert store.answers() is not None
     store.add(
         [ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode(iodm.intervieweeName), ox.Literal("x"))],
@@ -97,7 +97,7 @@ def test_a_change_in_place_or_a_filtered_snapshot_has_no_answers(
     from tests.publish.test_privacy import LEAKY, SECRET_GRAPH
 
     leaky = OxigraphStore(tmp_path / "leaky", writable=True)
-    leaky.replace_graphs({SECRET_GRAPH: LEAKY}, answer=lambda d: d.mkdir())
+    leaky.replace_graphs({SECRET_GRAPH: LEAKY}, answer=lambda d, on: d.mkdir())
     built = leaky.published()
     assert built is not None and built[1] > 0  # the filter withheld statements
     assert leaky.answers() is None and OxigraphStore(built[0]).answers() is None
@@ -133,3 +133,22 @@ def test_the_server_pages_a_named_query_from_its_answer(
     with TestClient(create_app(published, config_small)) as client:
         r = client.get("/query", params={"example": cq1.id}, headers=accept)
         assert r.status_code == 400 and "more than 2 rows" in r.text
+
+
+def test_materialized_inferences_are_answered_anew(curated_copy: Path) -> None:
+    """`iodm reason --materialize` writes a new build keeping the built graphs: its answers are
+    computed on that store, inferences included, not left out nor carried over."""
+    from kg.core.namespaces import INFERRED_GRAPH
+    from kg.pipeline.rl import materialize_store
+
+    store = OxigraphStore(curated_copy, writable=True)
+    assert materialize_store(store) > 0
+    store.close()
+    answered, live = OxigraphStore(curated_copy), Live(curated_copy)
+    assert INFERRED_GRAPH in answered.named_graphs()
+    directory = answered.answers()
+    assert directory is not None
+    assert sorted(json.loads((directory / INDEX).read_text())) == sorted(q.id for q in NAMED)
+    for query in NAMED:
+        whole = query.run(live)
+        assert query.run(answered).rows == whole.rows, query.id  # type: ignore[union-attr]
