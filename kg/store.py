@@ -154,8 +154,8 @@ class Store(ABC):
         """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing.
         ``answer`` writes the named queries' answers for the store written into the directory
         it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk), on
-        ``staged`` (a store in memory holding ``graphs``, where queries run faster) when
-        ``graphs`` are all the store will hold, else on the store written."""
+        ``staged`` (a store in memory holding ``graphs``, where queries run faster) when it
+        holds every graph the store will hold, else on the store written."""
         self.update(_replace_request(graphs, drop))
 
     def answers(self) -> Path | None:
@@ -433,7 +433,7 @@ class OxigraphStore(Store):
         ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
         loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
         is the store itself, the answers ``answer`` writes (:meth:`answers`) on ``staged``
-        when ``graphs`` are all the store holds, else on the new store; then ``PATH`` is
+        when it holds every graph kept too, else on the new store; then ``PATH`` is
         pointed at it by an atomic rename. A failure (a full disk, a kill) at any point leaves
         ``PATH`` as it was and readers reading it; the next build removes what a killed one
         left. Builds older than the previous one are
@@ -493,7 +493,8 @@ class OxigraphStore(Store):
             record = _write_published(fresh, new)
             record["statements"] = written - record["withheld"]
             if answer is not None and record["store"] == _DATA:
-                answer(new / _ANSWERS, staged if staged is not None and not kept else fresh)
+                whole = staged is not None and all(_any_quad(staged, g) for g in kept)
+                answer(new / _ANSWERS, staged if whole else fresh)  # type: ignore[arg-type]
                 record["answers"] = _ANSWERS
             del fresh
             _write_text(new / _PRIVACY, json.dumps(record) + "\n")

@@ -310,7 +310,10 @@ def reason(store: OxigraphStore, materialize_into: bool = False) -> ReasonerRepo
 
 
 def _count(store: OxigraphStore, graph: str) -> int:
-    return sum(1 for _ in store.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    g = ox.NamedNode(graph)  # an IRI: it holds no '>' to end the query's
+    found = store.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")
+    assert isinstance(found, ox.QuerySolutions)  # a SELECT query's
+    return int(next(found)[0].value)  # type: ignore[index]
 
 
 def stored_files(store: OxigraphStore, graphs: Sequence[str]) -> list[Source]:

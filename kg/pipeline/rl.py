@@ -357,6 +357,15 @@ def write_inferred(store: OxigraphStore, triples: Sequence[ox.Triple]) -> None:
     from kg.answers import answer_all
     from kg.queries import library
 
+    staged = None
+    if store.path is not None:  # queried in memory, where the answers take a sixth of the time
+        staged = ox.Store()
+        staged.bulk_load(store.store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
+        staged.remove_graph(ox.NamedNode(INFERRED_GRAPH))
+        g = ox.NamedNode(INFERRED_GRAPH)
+        staged.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
     store.replace_graphs(
-        {INFERRED_GRAPH: triples}, answer=lambda d, on: answer_all(on, d, library().values())
+        {INFERRED_GRAPH: triples},
+        answer=lambda d, on: answer_all(on, d, library().values()),
+        staged=staged,
     )
