@@ -153,9 +153,9 @@ class Store(ABC):
     ) -> None:
         """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing.
         ``answer`` writes the named queries' answers for the store written into the directory
-        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk), on
-        ``staged`` (a store in memory holding ``graphs``, where queries run faster) when it
-        holds every graph the store will hold, else on the store written."""
+        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk): on
+        ``staged``, a store in memory where queries run faster, when it holds every graph the
+        store will hold (``graphs`` and those kept), else on the store written."""
         self.update(_replace_request(graphs, drop))
 
     def answers(self) -> Path | None:
@@ -436,8 +436,8 @@ class OxigraphStore(Store):
         when it holds every graph kept too, else on the new store; then ``PATH`` is
         pointed at it by an atomic rename. A failure (a full disk, a kill) at any point leaves
         ``PATH`` as it was and readers reading it; the next build removes what a killed one
-        left. Builds older than the previous one are
-        removed (a reader still open on one keeps its open files)."""
+        left. Builds older than the previous one are removed (a reader still open on one keeps
+        its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
             for g in sorted({*drop, *graphs}):
                 if self.store.contains_named_graph(ox.NamedNode(g)):

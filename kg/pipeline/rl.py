@@ -358,11 +358,13 @@ def write_inferred(store: OxigraphStore, triples: Sequence[ox.Triple]) -> None:
     from kg.queries import library
 
     staged = None
-    if store.path is not None:  # queried in memory, where the answers take a sixth of the time
-        staged = ox.Store()
-        staged.bulk_load(store.store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS)
-        staged.remove_graph(ox.NamedNode(INFERRED_GRAPH))
+    built = store.published()
+    if built is not None and not built.withheld:  # the new snapshot will be the store: answered
+        # in memory, where the queries take a sixth of the time; copied quad by quad, as a parse
+        # of a dump would give its blank nodes labels of its own, which answers would show
         g = ox.NamedNode(INFERRED_GRAPH)
+        staged = ox.Store()
+        staged.bulk_extend(q for q in store.store if q.graph_name != g)
         staged.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
     store.replace_graphs(
         {INFERRED_GRAPH: triples},

@@ -135,16 +135,28 @@ def test_the_server_pages_a_named_query_from_its_answer(
         assert r.status_code == 400 and "more than 2 rows" in r.text
 
 
-def test_materialized_inferences_are_answered_anew(curated_copy: Path) -> None:
+@pytest.mark.parametrize("layout", ["built", "plain directory"])
+def test_materialized_inferences_are_answered_anew(
+    curated_path: Path, tmp_path: Path, layout: str
+) -> None:
     """`iodm reason --materialize` writes a new build keeping the built graphs: its answers are
-    computed on that store, inferences included, not left out nor carried over."""
+    computed on that store (a copy in memory when the store is a build's), inferences included,
+    not left out nor carried over."""
+    import shutil
+
     from kg.core.namespaces import INFERRED_GRAPH
     from kg.pipeline.rl import materialize_store
 
-    store = OxigraphStore(curated_copy, writable=True)
+    if layout == "built":  # PATH links to its build's directory (relative links: copied as such)
+        shutil.copytree(curated_path.parent, tmp_path / "c", symlinks=True)
+        path = tmp_path / "c" / curated_path.name
+        assert path.is_symlink() and OxigraphStore(path).published() is not None
+    else:  # a store written by an earlier IODM
+        path = Path(shutil.copytree(curated_path, tmp_path / "store"))
+    store = OxigraphStore(path, writable=True)
     assert materialize_store(store) > 0
     store.close()
-    answered, live = OxigraphStore(curated_copy), Live(curated_copy)
+    answered, live = OxigraphStore(path), Live(path)
     assert INFERRED_GRAPH in answered.named_graphs()
     directory = answered.answers()
     assert directory is not None
