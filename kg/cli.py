@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write the OWL 2 RL inferences into the `inferred` graph",
     )
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     c.set_defaults(func=cmd_reason)
 
     c = sub.add_parser("queries", help="list the named queries")
@@ -283,12 +284,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_reason(args: argparse.Namespace) -> int:
     from kg.core.namespaces import INFERRED_GRAPH
     from kg.pipeline.reason import reason
+    from kg.pipeline.source import Progress
     from kg.store import OxigraphStore, copy_in_memory
 
     with _open(args, writable=args.materialize) as store:
         own = isinstance(store, OxigraphStore)
         work = store if isinstance(store, OxigraphStore) else copy_in_memory(store)
-        report = reason(work, materialize_into=args.materialize and own)
+        progress = Progress(quiet=args.quiet)
+        report = reason(work, materialize_into=args.materialize and own, progress=progress)
         sys.stdout.write(report.summary())
         if not report.ok:
             return EXIT_INVALID

@@ -27,7 +27,7 @@ from kg.core.errors import InvalidDataError, Location, ReasonerError
 from kg.core.namespaces import GRAPH, OWL, RDF, RDFS, shorten
 from kg.core.terms import Term, from_rdflib, rdflib_graph, well_formed
 from kg.pipeline.rl import Clash, Closure
-from kg.pipeline.source import Source
+from kg.pipeline.source import Progress, Source
 from kg.store import OxigraphStore
 
 JAVA_ENV = "IODM_JAVA"
@@ -271,10 +271,13 @@ _AXIOM_WORDS = {
 _AXIOM_TERMS = ("classA", "classB", "property", "propertyB")
 
 
-def reason(store: OxigraphStore, materialize_into: bool = False) -> ReasonerReport:
+def reason(
+    store: OxigraphStore, materialize_into: bool = False, progress: Progress | None = None
+) -> ReasonerReport:
     """HermiT on the ontology and the curated graph (and the user's data while it is small),
     the OWL 2 RL rules on everything the build wrote; with ``materialize_into``, the rules'
     inferences replace the store's inferred graph (:data:`kg.core.namespaces.INFERRED_GRAPH`).
+    ``progress`` says each step (a minute at a million triples).
 
     An inconsistency the rules find is said in words, each statement with the file and line
     that state it; it makes the report inconsistent even when HermiT did not see that data.
@@ -288,15 +291,19 @@ def reason(store: OxigraphStore, materialize_into: bool = False) -> ReasonerRepo
     # what the build derived grows with the user's data (400,000 triples from 1M): counted with it
     users = [g for g in graphs if g not in packaged]
     user_triples = sum(_count(store, g) for g in users)
-    hermit_graphs = packaged + users if user_triples <= HERMIT_MAX else packaged
+    small = user_triples <= HERMIT_MAX
+    hermit_graphs = packaged + users if small else packaged
     triples = [q.triple for g in hermit_graphs for q in store.quads(g)]
+    progress = progress or Progress(quiet=True)
+    progress.say(f"HermiT: consistency and classification of {len(triples):,} triples…")
     report = check(triples)
-    if hermit_graphs != graphs:
+    if not small:
         report.scope = (
             f"the ontology and the curated graph; your data and what the build derived, "
             f"{user_triples:,} triples, more than {HERMIT_MAX:,}, were checked by the OWL 2 RL "
             "rules"
         )
+    progress.say(f"OWL 2 RL rules on {len(graphs)} graphs…")
     closure = Closure.of_store(store, graphs)
     closure.run()
     report.closure = closure
@@ -305,6 +312,7 @@ def reason(store: OxigraphStore, materialize_into: bool = False) -> ReasonerRepo
         report.consistent = False
         report.explanations = explain_clashes(clashes, closure, stored_files(store, graphs))
     if materialize_into and report.ok:
+        progress.say(f"writing the inferences to {store.descriptor}, answering the named queries…")
         write_inferred(store, list(closure.inferred()))
     return report
 
