@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, NamedTuple, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 import pyoxigraph as ox
@@ -34,6 +34,9 @@ from kg.core.namespaces import BUILD_GRAPH
 from kg.core.results import Boolean, Result, Solutions, Triples
 from kg.core.sparqltext import has_dataset_clause, main_group_start
 from kg.core.terms import Term, canonical_boolean, from_rdflib, to_rdflib
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 Bindings = Mapping[str, Term]
 #: Writes into the directory given the named queries' answers on the store given, which holds
@@ -432,8 +435,9 @@ class OxigraphStore(Store):
         """On disk: a new build directory holding the graphs of the current one but those in
         ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
         loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
-        is the store itself, the answers ``answer`` writes (:meth:`answers`) on ``staged``
-        when it holds every graph kept too, else on the new store; then ``PATH`` is
+        is the store itself, the answers ``answer`` writes (:meth:`answers`): on ``staged``,
+        in a thread while the store is written, when it holds every graph kept too (given up
+        if the snapshot is filtered), else on the new store; then ``PATH`` is
         pointed at it by an atomic rename. A failure (a full disk, a kill) at any point leaves
         ``PATH`` as it was and readers reading it; the next build removes what a killed one
         left. Builds older than the previous one are removed (a reader still open on one keeps
@@ -454,13 +458,9 @@ class OxigraphStore(Store):
         replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
         builds = self._builds()
         prepared, self._prepared = self._prepared, None
+        answering: Future[object] | None = None  # on `staged`, while the store is written
         try:
-            if prepared is None:
-                new = self._new_build_dir()
-                fresh = ox.Store(str(new / _DATA))
-                ahead: frozenset[str] = frozenset()
-            else:
-                new, fresh, ahead = prepared.directory, prepared.finish(), prepared.graphs
+            new = self._new_build_dir() if prepared is None else prepared.directory
             earlier = new.with_name(new.name + "-earlier")  # where a plain-directory store goes
             previous = self._build_dir() if self.path.is_symlink() else earlier
             current = self._store
@@ -475,6 +475,14 @@ class OxigraphStore(Store):
                     if g not in replaced and _any_quad(current, g)
                 ]
             )
+            whole = staged is not None and all(_any_quad(staged, g) for g in kept)
+            if answer is not None and whole:  # the answers hold unless the snapshot is filtered
+                answering = _in_thread(answer, new / _ANSWERS, staged)
+            if prepared is None:
+                fresh = ox.Store(str(new / _DATA))
+                ahead: frozenset[str] = frozenset()
+            else:
+                fresh, ahead = prepared.finish(), prepared.graphs
             rest = {g: ts for g, ts in graphs.items() if g not in ahead}
             kept_quads = itertools.chain.from_iterable(
                 current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
@@ -492,15 +500,23 @@ class OxigraphStore(Store):
             fresh.flush()
             record = _write_published(fresh, new)
             record["statements"] = written - record["withheld"]
+            if answering is not None:
+                answering.result()
+                if record["store"] != _DATA:  # answers of what the snapshot withholds: gone
+                    shutil.rmtree(new / _ANSWERS)
+            elif answer is not None and record["store"] == _DATA:
+                answer(new / _ANSWERS, fresh)
             if answer is not None and record["store"] == _DATA:
-                whole = staged is not None and all(_any_quad(staged, g) for g in kept)
-                answer(new / _ANSWERS, staged if whole else fresh)  # type: ignore[arg-type]
                 record["answers"] = _ANSWERS
             del fresh
             _write_text(new / _PRIVACY, json.dumps(record) + "\n")
             self._store, self._in_place = None, False  # the previous build's: reopened on use
             _swap(self.path, new / _DATA, earlier)
         except BaseException as e:
+            if answering is not None:  # it writes into the build's directory until it ends
+                from concurrent.futures import wait
+
+                wait([answering])
             if prepared is not None:
                 prepared.discard()
             elif "new" in locals():
@@ -753,6 +769,16 @@ class _Prepared:
             self.thread.join()  # the loader writes there until it ends
         self.store = None
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _in_thread(fn: Callable[..., object], *args: object) -> Future[object]:
+    """``fn(*args)`` begun in a thread of its own: its result or error, from the future."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    executor = ThreadPoolExecutor(1)
+    future = executor.submit(fn, *args)
+    executor.shutdown(wait=False)  # the thread ends with the call
+    return future
 
 
 def copy_in_memory(store: Store) -> OxigraphStore:
