@@ -160,37 +160,27 @@ def _text(data: bytes | None) -> str:
     return (data or b"").decode("utf-8")
 
 
-_CELL = "urn:x-iodm:cell"
-
-
 def _engine_solutions(s: Solutions) -> ox.QuerySolutions:
     """These rows as pyoxigraph's own :class:`~pyoxigraph.QuerySolutions`, for its writers.
 
-    pyoxigraph 0.5 writes only solutions its engine produced (the class has no constructor), and
-    a VALUES block cannot hold blank nodes; so a query over an empty store numbers the rows in
-    VALUES and reads each cell back through a custom function (None leaves the cell unbound).
-    About 3 µs a cell: 0.12-0.19 s for the server's limit of 10,000 rows of four columns (the
-    writers IODM had written took 0.03-0.12 s).
+    pyoxigraph 0.5 has no constructor for solutions, but it parses them: the rows are written
+    as SPARQL TSV, whose cells are terms as pyoxigraph prints them (escaped, blank node labels
+    kept), and parsed back. 11 µs for five rows and 16 ms for 10,000 rows of four columns, the
+    server's limit: 4-6x faster than the query over VALUES it replaced (the server answers
+    small queries at that pace).
     """
-    rows = s.rows
-    if not s.variables:  # SELECT needs a variable to project; the rows are empty ones
-        empty = "() " * len(rows)
-        return cast(ox.QuerySolutions, ox.Store().query(f"SELECT * {{ VALUES () {{ {empty}}} }}"))
+    lines = ["\t".join(f"?{v}" for v in s.variables)]
+    lines += ["\t".join("" if t is None else _tsv(t) for t in row) for row in s.rows]
+    data = "\n".join(lines) + "\n"
+    return cast(ox.QuerySolutions, ox.parse_query_results(data, ox.QueryResultsFormat.TSV))
 
-    def cell(i: ox.Literal, j: ox.Literal) -> Term | None:
-        return rows[int(i.value)][int(j.value)]
 
-    count = " ".join(map(str, range(len(rows))))
-    index = "_row" + "_" * max(len(v) for v in s.variables)  # longer than any column's name
-    binds = " ".join(f"BIND(<{_CELL}>(?{index}, {j}) AS ?{v})" for j, v in enumerate(s.variables))
-    query = (
-        f"SELECT {' '.join('?' + v for v in s.variables)} "
-        f"WHERE {{ VALUES ?{index} {{ {count} }} {binds} }} ORDER BY ?{index}"
-    )
-    return cast(
-        ox.QuerySolutions,  # what a SELECT query gives
-        ox.Store().query(query, custom_functions={ox.NamedNode(_CELL): cell}),
-    )
+def _tsv(term: Term) -> str:
+    """A term as a SPARQL TSV cell: as pyoxigraph prints it, but a triple term (RDF 1.2) in
+    ``<<( )>>``, which its printing leaves out."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_tsv(term.subject)} {_tsv(term.predicate)} {_tsv(term.object)} )>>"
+    return str(term)
 
 
 # --- for people: a text table, which no RDF library writes -------------------------------------

@@ -53,8 +53,8 @@ def parse(text: str, fmt: str) -> ox.QuerySolutions:
 
 @pytest.mark.parametrize("fmt", ["tsv", "json", "xml"])
 def test_rows_read_back_the_same(fmt: str) -> None:
-    """Order, duplicates, unbound cells, blank nodes and quoted triples survive, and a column
-    named like the row counter is still a column."""
+    """Order, duplicates, unbound cells, blank nodes and triple terms (nested too) survive, and
+    a column named like a row counter is still a column."""
     a, b = ox.NamedNode(EX + "a"), ox.BlankNode("b1")
     quoted = ox.Triple(a, ox.NamedNode(EX + "p"), ox.Literal("x", language="en"))
     rows: list[tuple[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None, ...]] = [
@@ -62,6 +62,7 @@ def test_rows_read_back_the_same(fmt: str) -> None:
         (b, None, quoted),
         (ox.Literal("1"), a, None),
         (ox.Literal("2"), a, None),
+        (None, a, ox.Triple(b, ox.NamedNode(EX + "q"), quoted)),  # a triple term in a triple term
     ]
     ours = Solutions(["z", "_row", "_row_"], rows)
     parsed = parse(ours.serialize(fmt), fmt)
