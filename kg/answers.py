@@ -1,14 +1,14 @@
 """Named queries answered at build time, so that a page of their rows is read, not recomputed.
 
 At a million triples the analysis queries and some competency questions return tens or hundreds
-of thousands of rows, which the engine must all compute and sort before it can cut a page: up to
-35 s on the store on disk (``make bench``, ``benchmarks/README.md``). A build therefore runs
-each query of :data:`GROUPS` once, with its default parameters, on the store it has just
-validated and derived on (in memory, where queries run several times faster), and so does
-``iodm reason --materialize`` on the store it writes (on disk), and keeps the rows
-as SPARQL TSV results, one file per query, in the build's directory
-(:meth:`kg.store.OxigraphStore.replace_graphs`). Reading commands and the server answer such a
-query with its default parameters from that file, reading only the page asked for
+of thousands of rows, which the engine must all compute and sort before it can cut a page: 13 to
+35 s for the slowest on the store on disk, by machine (``make bench``,
+``benchmarks/README.md``). A build therefore runs each query of :data:`GROUPS` once, with its
+default parameters, on the store it has just validated and derived on (in memory, where queries
+run several times faster), and so does ``iodm reason --materialize`` on a copy in memory of the
+store it writes; each keeps the rows as SPARQL TSV results, one file per query, in the build's
+directory (:meth:`kg.store.OxigraphStore.replace_graphs`). Reading commands and the server
+answer such a query with its default parameters from that file, reading only the page asked for
 (:meth:`kg.queries.NamedQuery.run`); other parameters, a coder's view and stores of other kinds
 run the query.
 

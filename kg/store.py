@@ -437,11 +437,10 @@ class OxigraphStore(Store):
         loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
         is the store itself, the answers ``answer`` writes (:meth:`answers`): on ``staged``,
         in a thread while the store is written, when it holds every graph kept too (given up
-        if the snapshot is filtered), else on the new store; then ``PATH`` is
-        pointed at it by an atomic rename. A failure (a full disk, a kill) at any point leaves
-        ``PATH`` as it was and readers reading it; the next build removes what a killed one
-        left. Builds older than the previous one are removed (a reader still open on one keeps
-        its open files)."""
+        if the snapshot is filtered), else on the new store; then ``PATH`` is pointed at it by
+        an atomic rename. A failure (a full disk, a kill) at any point leaves ``PATH`` as it was
+        and readers reading it; the next build removes what a killed one left. Builds older
+        than the previous one are removed (a reader still open on one keeps its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
             for g in sorted({*drop, *graphs}):
                 if self.store.contains_named_graph(ox.NamedNode(g)):
