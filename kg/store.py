@@ -169,10 +169,12 @@ class Store(ABC):
     def reserve(self) -> None:  # noqa: B027 - optional for backends
         """Claim the store for a build that will write it (where the backend can)."""
 
-    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> None:  # noqa: B027
+    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> frozenset[str]:
         """Begin writing ``graphs`` for the :meth:`replace_graphs` that will follow with the same
         graphs among its own, where the backend can do so out of sight of readers (a build
-        starts it before it validates); :meth:`abandon` gives the write up. Optional."""
+        starts it before it validates); :meth:`abandon` gives the write up. Optional. Returns
+        the graphs begun: ``replace_graphs`` then reads nothing of their triples."""
+        return frozenset()
 
     def abandon(self) -> None:  # noqa: B027 - optional for backends
         """Give up what :meth:`prepare` began (the build was refused)."""
@@ -393,14 +395,14 @@ class OxigraphStore(Store):
         except OSError as e:
             raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
 
-    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> None:
+    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> frozenset[str]:
         """On disk: create the new build directory and bulk-load ``graphs`` into it in a
         background thread while the build validates (the loader runs in Rust, without the
         interpreter's lock, on the machine's other cores). The graphs are first written to an
         N-Quads file there, so that the loader reads a file, not Python objects; graphs with
         blank nodes are left to :meth:`replace_graphs`, which keeps their labels."""
         if self.path is None:
-            return
+            return frozenset()
         import threading
 
         self.abandon()
@@ -419,6 +421,7 @@ class OxigraphStore(Store):
         prepared.thread = threading.Thread(target=prepared.load, name="build-write", daemon=True)
         prepared.thread.start()
         self._prepared = prepared
+        return prepared.graphs
 
     def abandon(self) -> None:
         prepared, self._prepared = self._prepared, None

@@ -13,7 +13,7 @@ itself stays in the graph of the file (or sheet) that states it, and ``iodm serv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from kg.pipeline.derive import DERIVED_GRAPH, DERIVED_ONLY, derive_on
 from kg.pipeline.load import (
     NAMESPACE_PATTERN,
     USER_GRAPHS,
+    DatasetDescription,
     Locator,
     Progress,
     Source,
@@ -245,19 +246,27 @@ def build(
     progress = progress or Progress(quiet=True)
     store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
-    written = {s.graph: s.triples for s in sources}
-    store.prepare(written)  # the store may write them while the build validates
+    # the store may write them while the build validates
+    taken = store.prepare({s.graph: s.triples for s in sources})
     try:
         progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
         report, staging = stage(sources)
         report.raise_for_results()
         progress.say("deriving…")
-        described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
+        descriptions = dataset_descriptions(sources)
+        warning = fallback_warning(sources)
+        described = {ox.NamedNode(d.iri) for d in descriptions}
         for s in sources if described else ():  # what the checks set aside: dataset descriptions
             staging.add([t for t in s.triples if t.subject in described], s.graph)
+        counts = {s.graph: len(s.triples) for s in sources}
+        for s in sources:  # the store and the staging store hold them: their Python objects
+            if s.graph in taken and not s.is_shapes:  # go (2 GB of the peak at 5M triples)
+                s.triples = []
         sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
+        counts[DERIVED_GRAPH] = len(sources[-1].triples)
         previous = managed_graphs(store)
-        graphs = {**written, DERIVED_GRAPH: sources[-1].triples, BUILD_GRAPH: _manifest(sources)}
+        graphs = {s.graph: s.triples for s in sources}
+        graphs[BUILD_GRAPH] = _manifest(sources, descriptions, counts)
         for g in set(graphs) - set(staging.named_graphs()):  # the shapes, the manifest
             staging.add(graphs[g], g)  # now the staging store holds what the store will
 
@@ -272,10 +281,9 @@ def build(
     except BaseException:
         store.abandon()
         raise
-    warning = fallback_warning(sources)
     if warning:
         progress.warn(warning)
-    summary = BuildSummary(len(sources), sum(len(s.triples) for s in sources), report)
+    summary = BuildSummary(len(sources), sum(counts.values()), report)
     summary.warnings = [warning] if warning else []
     return summary
 
@@ -310,7 +318,11 @@ def stored_sources(store: Store) -> list[Source]:
     ]
 
 
-def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
+def _manifest(
+    sources: Sequence[Source], descriptions: Sequence[DatasetDescription], counts: Mapping[str, int]
+) -> list[ox.Triple]:
+    """The build graph: when, the user's dataset descriptions, and each graph written (its
+    title, role, ``counts[graph]`` triples as parsed, and the provenance of its source)."""
     build = ox.NamedNode(BUILD_GRAPH)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     triples = [
@@ -320,7 +332,7 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
             ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime")),
         ),
     ]
-    for d in dataset_descriptions(sources):
+    for d in descriptions:
         triples.append(ox.Triple(build, ox.NamedNode(DCTERMS + "references"), ox.NamedNode(d.iri)))
     for s in sources:
         g = ox.NamedNode(s.graph)
@@ -332,7 +344,7 @@ def _manifest(sources: Sequence[Source]) -> list[ox.Triple]:
             ox.Triple(
                 g,
                 ox.NamedNode(void.triples),
-                ox.Literal(str(len(s.triples)), datatype=ox.NamedNode(XSD + "integer")),
+                ox.Literal(str(counts[s.graph]), datatype=ox.NamedNode(XSD + "integer")),
             ),
             *s.provenance,
         ]
