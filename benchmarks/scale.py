@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -238,14 +239,16 @@ def serve(command: list[str], ready: str, query: str, clients: int = 4, each: in
                 time.sleep(0.05)
         startup = time.time() - began
         _get(query)  # a first query starts what starts lazily
-        errors: list[BaseException] = []
+        errors: list[str] = []
 
         def client() -> None:
             for _ in range(each):
                 try:
                     _get(query)
+                except urllib.error.HTTPError as e:  # counted, with what the server said
+                    errors.append(f"{e.code} {e.read()[:300]!r}")
                 except BaseException as e:  # counted, not raised
-                    errors.append(e)
+                    errors.append(repr(e))
 
         threads = [threading.Thread(target=client) for _ in range(clients)]
         t0 = time.time()
@@ -259,7 +262,7 @@ def serve(command: list[str], ready: str, query: str, clients: int = 4, each: in
             "rss_mb": _tree_rss_mb(proc.pid),
             "qps": clients * each / burst,
             "errors": len(errors),
-            "first_error": repr(errors[0])[:300] if errors else None,  # in the run's log
+            "first_error": errors[0][:400] if errors else None,  # in the run's log
         }
     finally:
         proc.send_signal(signal.SIGINT)
