@@ -166,3 +166,28 @@ def test_materialized_inferences_are_answered_anew(
     for query in NAMED:
         whole = query.run(live)
         assert query.run(answered).rows == whole.rows, query.id  # type: ignore[union-attr]
+
+
+def test_a_failed_answer_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    """The answers run in a thread while the store is written: when they fail, the write is given
+    up, the store still shows the build before, and the new build's directory is gone."""
+    from kg.core.namespaces import GRAPH
+
+    store = OxigraphStore(tmp_path / "store", writable=True)
+    store.replace_graphs({GRAPH + "x": []}, answer=lambda d, on: d.mkdir())
+    before = store.path.resolve() if store.path else None
+    staged = OxigraphStore()
+    triple = ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("new"))
+    staged.add([triple], GRAPH + "y")
+
+    def fail(directory: Path, on: ox.Store) -> None:
+        directory.mkdir()
+        raise RuntimeError("an answer failed")
+
+    with pytest.raises(RuntimeError, match="an answer failed"):
+        store.replace_graphs({GRAPH + "y": [triple]}, answer=fail, staged=staged.store)
+    assert store.path is not None and store.path.resolve() == before
+    builds = store.path.with_name("store.builds")
+    assert [p for p in builds.iterdir() if p.resolve() != before.parent] == []  # type: ignore[union-attr]
+    store.close()
+    assert not any(True for _ in OxigraphStore(tmp_path / "store").quads(GRAPH + "y"))
