@@ -32,10 +32,11 @@ statuses in one place (:data:`STATUSES`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -230,6 +231,12 @@ class Server:
             self.pool.warm_up(self.published.snapshot, self.published.quads)
         home = Documents(self.published, self.config.base_url, live=True).home
         threading.Thread(target=home, name="warm-up", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop the query workers and remove their snapshot files."""
+        if self.pool is not None:
+            self.pool.close()
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     async def query(
         self, text: str, dataset: DatasetSpec | None = None, base_iri: str | None = None
@@ -711,9 +718,18 @@ def create_app(published: Published, config: ServerConfig | None = None) -> Star
         IODMError: error_response,
         404: no_route,
     }
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # uvicorn stops on SIGTERM by raising the signal again once shut down, so the process
+        # ends without running its exit handlers: the workers and their snapshot are let go here
+        yield
+        app.state.server.close()
+
     app = Starlette(
         routes=routes,
         exception_handlers=handlers,
+        lifespan=lifespan,
         middleware=[
             Middleware(PathGuard),
             Middleware(HeadMiddleware),

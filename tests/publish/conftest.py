@@ -7,6 +7,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +30,10 @@ def iodm_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[st
 
 @contextlib.contextmanager
 def live_server(descriptor: str, *args: str, token: str | None = None) -> Iterator[str]:
-    """`iodm serve` in a subprocess on 127.0.0.1 and a free port; yields its base URL."""
+    """`iodm serve` in a subprocess on 127.0.0.1 and a free port; yields its base URL.
+
+    Once the server is stopped (SIGTERM), the temporary directory it was given must be empty:
+    its query workers' snapshot files are removed as it shuts down."""
     port = free_port()
     command = [sys.executable, "-m", "kg.cli", "--store", descriptor, "serve", "--port", str(port)]
     command += args
@@ -37,8 +41,13 @@ def live_server(descriptor: str, *args: str, token: str | None = None) -> Iterat
     if token:
         command += ["--update-token", token]
     base = f"http://127.0.0.1:{port}"
-    with running(command, f"{base}/sparql?query=ASK%7B%7D", name="`iodm serve`", cwd=REPO, env=env):
-        yield base
+    with tempfile.TemporaryDirectory() as scratch:
+        env["TMPDIR"] = scratch
+        ready = f"{base}/sparql?query=ASK%7B%7D"
+        with running(command, ready, name="`iodm serve`", cwd=REPO, env=env):
+            yield base
+        left = sorted(p.name for p in Path(scratch).iterdir())
+        assert left == [], f"`iodm serve` left {left} in its temporary directory"
 
 
 @pytest.fixture(scope="session")
