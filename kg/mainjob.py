@@ -49,7 +49,7 @@ def run(store: Store, out: TextIO = sys.stdout) -> int:
     status = EXIT_OK
     try:
         data, _ = split(stored_sources(store))
-        report = check(data)
+        report = check(list(data))
         say("   " + report.summary().rstrip().replace("\n", "\n   ") + "\n")
         if not report.ok:
             status = EXIT_INVALID

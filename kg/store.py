@@ -21,7 +21,7 @@ that ``iodm serve`` and the reading commands open directly (:meth:`OxigraphStore
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, TypeVar
@@ -149,7 +149,7 @@ class Store(ABC):
 
     def replace_graphs(
         self,
-        graphs: Mapping[str, Sequence[ox.Triple]],
+        graphs: Mapping[str, Collection[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
         staged: ox.Store | None = None,
@@ -169,7 +169,7 @@ class Store(ABC):
     def reserve(self) -> None:  # noqa: B027 - optional for backends
         """Claim the store for a build that will write it (where the backend can)."""
 
-    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> frozenset[str]:
+    def prepare(self, graphs: Mapping[str, Collection[ox.Triple]]) -> frozenset[str]:
         """Begin writing ``graphs`` for the :meth:`replace_graphs` that will follow with the same
         graphs among its own, where the backend can do so out of sight of readers (a build
         starts it before it validates); :meth:`abandon` gives the write up. Optional. Returns
@@ -212,7 +212,7 @@ def _expect(form: type[R], result: Result) -> R:
     return result
 
 
-def _replace_request(graphs: Mapping[str, Sequence[ox.Triple]], drop: Iterable[str]) -> str:
+def _replace_request(graphs: Mapping[str, Collection[ox.Triple]], drop: Iterable[str]) -> str:
     """One SPARQL update request: DROP the graphs, then INSERT DATA the new ones."""
     parts = [f"DROP SILENT GRAPH <{g}>" for g in sorted(set(drop) | set(graphs))]
     body = "\n".join(
@@ -250,8 +250,15 @@ class OxigraphStore(Store):
     """
 
     def __init__(
-        self, path: Path | None = None, *, writable: bool = False, quads: Iterable[ox.Quad] = ()
+        self,
+        path: Path | None = None,
+        *,
+        writable: bool = False,
+        quads: Iterable[ox.Quad] = (),
+        store: ox.Store | None = None,
     ) -> None:
+        """On disk at ``path``, or in memory: ``store`` (a store in memory already filled), or a
+        new one holding ``quads``."""
         self.path = path
         self.descriptor = f"oxigraph:{path}" if path else "oxigraph: (in memory)"
         self.writable = writable or path is None
@@ -260,7 +267,7 @@ class OxigraphStore(Store):
         self._in_place = False  # whether _store is opened to write in place
         self._prepared: _Prepared | None = None  # a build's write begun ahead (see prepare)
         if path is None:
-            self._store = ox.Store()
+            self._store = ox.Store() if store is None else store
             self._store.extend(quads)
 
     def add(self, triples: Iterable[ox.Triple], graph: str) -> None:
@@ -395,7 +402,7 @@ class OxigraphStore(Store):
         except OSError as e:
             raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
 
-    def prepare(self, graphs: Mapping[str, Sequence[ox.Triple]]) -> frozenset[str]:
+    def prepare(self, graphs: Mapping[str, Collection[ox.Triple]]) -> frozenset[str]:
         """On disk: create the new build directory and bulk-load ``graphs`` into it in a
         background thread while the build validates (the loader runs in Rust, without the
         interpreter's lock, on the machine's other cores). The graphs are first written to an
@@ -409,12 +416,17 @@ class OxigraphStore(Store):
         self.reserve()
         # A bulk load from a file gives blank nodes labels of its own, which would part them
         # from what the build states about them later: graphs with one are written at the end.
-        ahead = {g: ts for g, ts in graphs.items() if not _has_blank_node(ts)}
+        loaded = {g: ts for g, ts in graphs.items() if isinstance(ts, LoadedGraph)}
+        ahead = {g: ts for g, ts in graphs.items() if g not in loaded and not _has_blank_node(ts)}
         new = self._new_build_dir()
-        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(ahead))
-        prepared.statements = sum(map(len, ahead.values()))
+        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(ahead) | frozenset(loaded))
+        prepared.statements = sum(map(len, ahead.values())) + sum(map(len, loaded.values()))
         try:
             ox.serialize(_quads(ahead), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
+            for i, (g, graph) in enumerate(loaded.items()):  # dumped by the store, in Rust
+                path = new / f"ahead-{i}.nt"
+                graph.dump(path)
+                prepared.files.append((path, g))
         except BaseException:
             prepared.discard()
             raise
@@ -430,7 +442,7 @@ class OxigraphStore(Store):
 
     def replace_graphs(
         self,
-        graphs: Mapping[str, Sequence[ox.Triple]],
+        graphs: Mapping[str, Collection[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
         staged: ox.Store | None = None,
@@ -486,6 +498,11 @@ class OxigraphStore(Store):
             else:
                 fresh, ahead = prepared.finish(), prepared.graphs
             rest = {g: ts for g, ts in graphs.items() if g not in ahead}
+            held = {  # dumped by their store and loaded, without a Python object per triple
+                g: ts
+                for g, ts in rest.items()
+                if isinstance(ts, LoadedGraph) and not ts.has_blank_node()
+            }
             kept_quads = itertools.chain.from_iterable(
                 current.quads_for_pattern(None, None, None, g)  # type: ignore[union-attr]
                 for g in kept
@@ -493,9 +510,17 @@ class OxigraphStore(Store):
             counted = itertools.count()  # the quads kept, counted as they go by
             fresh.bulk_extend(  # one bulk load: each call writes (and compacts) files of its own
                 itertools.chain(
-                    (q for q, _ in zip(kept_quads, counted, strict=False)), _quads(rest)
+                    (q for q, _ in zip(kept_quads, counted, strict=False)),
+                    _quads({g: ts for g, ts in rest.items() if g not in held}),
                 )
             )
+            for g, graph in held.items():
+                dumped = new / "held.nt"
+                graph.dump(dumped)
+                fresh.bulk_load(
+                    path=str(dumped), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g)
+                )
+                dumped.unlink()
             written = next(counted) + sum(map(len, rest.values()))
             written += 0 if prepared is None else prepared.statements
             del current
@@ -720,6 +745,91 @@ def _swap(link: Path, target: Path, earlier: Path) -> None:
         os.close(directory)
 
 
+class LoadedGraph(Collection[ox.Triple]):
+    """A graph of a store in memory, held there rather than as a Python object per triple: a
+    user's Turtle or N-Triples file that Oxigraph loaded (see
+    :func:`kg.pipeline.load.parse_all`), or what the build derived; a source holds this in
+    place of a list.
+
+    Iterating a file's graph parses the file again, a triple at a time, so that each literal is
+    as written: the store keeps literals canonical (``"05"^^xsd:integer`` as ``"5"``, a
+    language tag in lower case), and a message must quote the file. The file holds no blank
+    node (those files are parsed into lists), so the file's terms and the store's are the same
+    nodes. A graph with no file is read from the store. ``len`` and :meth:`matching` ask the
+    store: ``len`` counts distinct triples, as the store holds them."""
+
+    def __init__(
+        self,
+        store: ox.Store,
+        graph: str,
+        path: Path | None = None,
+        format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES,
+        base_iri: str | None = None,
+    ) -> None:
+        self.store, self.graph = store, ox.NamedNode(graph)
+        self.path, self.format, self.base_iri = path, format, base_iri
+        found = store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {self.graph} {{ ?s ?p ?o }} }}"
+        )
+        self._len = int(next(iter(found))["n"].value)  # type: ignore[arg-type,union-attr]
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        if self.path is None:
+            yield from self.matching()
+            return
+        with self.path.open("rb") as f:
+            for quad in ox.parse(f, format=self.format, base_iri=self.base_iri):
+                yield quad.triple
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __contains__(self, triple: object) -> bool:
+        if not isinstance(triple, ox.Triple):
+            return False
+        return any(self.matching(triple.subject, triple.predicate, triple.object))  # type: ignore[arg-type]
+
+    def matching(
+        self,
+        subject: ox.NamedNode | None = None,
+        predicate: ox.NamedNode | None = None,
+        object: ox.NamedNode | ox.Literal | None = None,
+    ) -> Iterator[ox.Triple]:
+        """The triples of the graph that match the pattern, from the store's indexes."""
+        for quad in self.store.quads_for_pattern(subject, predicate, object, self.graph):
+            yield quad.triple
+
+    def dump(self, path: Path) -> None:
+        """Write the graph to ``path`` as N-Triples (in Rust, as the store holds it)."""
+        self.store.dump(str(path), ox.RdfFormat.N_TRIPLES, from_graph=self.graph)
+
+    def has_blank_node(self) -> bool:
+        """Whether a blank node (or a triple term, which may hold one) is in the graph: a
+        load of its dump would label it anew."""
+        plain = "FILTER(!isIRI(?s) || !(isIRI(?o) || isLiteral(?o)))"
+        return bool(self.store.query(f"ASK {{ GRAPH {self.graph} {{ ?s ?p ?o {plain} }} }}"))
+
+
+def matching(
+    triples: Iterable[ox.Triple],
+    subject: ox.NamedNode | None = None,
+    predicate: ox.NamedNode | None = None,
+    object: ox.NamedNode | ox.Literal | None = None,
+) -> Iterator[ox.Triple]:
+    """The triples that match the pattern: from the indexes of a :class:`LoadedGraph`'s store,
+    else one pass over the list."""
+    if isinstance(triples, LoadedGraph):
+        yield from triples.matching(subject, predicate, object)
+        return
+    for t in triples:
+        if (
+            (subject is None or t.subject == subject)
+            and (predicate is None or t.predicate == predicate)
+            and (object is None or t.object == object)
+        ):
+            yield t
+
+
 def _has_blank_node(triples: Iterable[ox.Triple]) -> bool:
     """Whether a blank node (or a quoted triple, which may hold one) is among the terms."""
     plain = (ox.NamedNode, ox.Literal)
@@ -745,15 +855,22 @@ class _Prepared:
         self.store: ox.Store | None = store
         self.thread: Any = None
         self.error: BaseException | None = None
+        #: N-Triples files a store dumped (:class:`LoadedGraph`), and the graph each goes to
+        self.files: list[tuple[Path, str]] = []
 
     def load(self) -> None:
         assert self.store is not None
         try:
             self.store.bulk_load(path=str(self.directory / _AHEAD), format=ox.RdfFormat.N_QUADS)
+            for path, graph in self.files:
+                self.store.bulk_load(
+                    path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph)
+                )
         except BaseException as e:  # raised in the build's thread by finish()
             self.error = e
         finally:
-            (self.directory / _AHEAD).unlink(missing_ok=True)
+            for path in [self.directory / _AHEAD, *(p for p, _ in self.files)]:
+                path.unlink(missing_ok=True)
 
     def finish(self) -> ox.Store:
         """The store, once loaded; the loader's error, if it failed."""
@@ -829,7 +946,7 @@ class MemoryStore(Store):
 
     def replace_graphs(
         self,
-        graphs: Mapping[str, Sequence[ox.Triple]],
+        graphs: Mapping[str, Collection[ox.Triple]],
         drop: Iterable[str] = (),
         answer: Answer | None = None,
         staged: ox.Store | None = None,

@@ -13,7 +13,8 @@ itself stays in the graph of the file (or sheet) that states it, and ``iodm serv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from kg.pipeline.load import (
 )
 from kg.pipeline.shacl import shapes_report
 from kg.pipeline.validate import ValidationReport, ValidationResult, run_checks
-from kg.store import OxigraphStore, Store
+from kg.store import LoadedGraph, OxigraphStore, Store, matching
 
 
 def load_sources(
@@ -56,14 +57,32 @@ def load_sources(
     user's files: RDF, coding workbooks, CSV sheets or folders of them. A file that states
     what only the build derives is refused here (:func:`refuse_derived_statements`), for
     ``iodm validate`` as for ``iodm build``."""
-    sources = parse_all([*packaged_files(core_only), *extra_files(extra)], progress)
+    files = [*packaged_files(core_only), *extra_files(extra)]
+    sources = parse_all(files, progress, into=ox.Store())  # the staging store of :func:`stage`
     refuse_derived_statements(sources)
     return sources
 
 
-def split(sources: Sequence[Source]) -> tuple[list[ox.Triple], list[ox.Triple]]:
+class _Chained(Collection[ox.Triple]):
+    """The triples of several sources as one collection, read source by source on each pass
+    (a :class:`LoadedGraph` is not read into a list)."""
+
+    def __init__(self, parts: Sequence[Collection[ox.Triple]]) -> None:
+        self.parts = parts
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return itertools.chain.from_iterable(self.parts)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.parts))
+
+    def __contains__(self, triple: object) -> bool:
+        return any(triple in part for part in self.parts)
+
+
+def split(sources: Sequence[Source]) -> tuple[Collection[ox.Triple], list[ox.Triple]]:
     """(data triples — ontology included, shapes triples)."""
-    data = [t for s in sources if not s.is_shapes for t in s.triples]
+    data = _Chained([s.triples for s in sources if not s.is_shapes])
     shapes = [t for s in sources if s.is_shapes for t in s.triples]
     return data, shapes
 
@@ -73,7 +92,7 @@ def check_sources(sources: Sequence[Source]) -> ValidationReport:
     return stage(sources)[0]
 
 
-def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore]:
+def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, list[ox.Quad]]:
     """Validate what a build would write, every finding located: ill-typed literals and the
     terms of the user's files (:mod:`kg.pipeline.terms`), the SHACL shapes, then the SPARQL
     checks.
@@ -81,9 +100,11 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore]:
     ``iodm validate FILE`` and ``iodm build FILE`` both read the files with
     :func:`load_sources` and check them with this function: what one refuses, the other does.
 
-    Returns the report and the staging store the shapes and checks ran on: an Oxigraph store in
+    Returns the report; the staging store the shapes and checks ran on, an Oxigraph store in
     memory holding each source's data (ontology included, shapes not) in its graph, which the
-    build then derives on and writes from.
+    build then derives on and writes from (the store :func:`load_sources` loaded the large
+    files into); and the quads set aside from those loaded graphs (below), which the build puts
+    back.
 
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
     result, not also a false violation of a shape or a check comparing it, and without the
@@ -98,14 +119,27 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore]:
     bad = terms.ill_typed(sources)
     clean = terms.without(sources, bad)
     described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
+    loaded = [s.triples for s in clean if isinstance(s.triples, LoadedGraph)]
+    staging = OxigraphStore(store=loaded[0].store if loaded else None)
+    aside = []
     if described:
+        for graph in loaded:
+            aside += [
+                ox.Quad(t.subject, t.predicate, t.object, graph.graph)
+                for d in described
+                for t in graph.matching(d)
+            ]
+        for quad in aside:
+            staging.store.remove(quad)
         clean = [
-            replace(s, triples=[t for t in s.triples if t.subject not in described]) for s in clean
+            s
+            if isinstance(s.triples, LoadedGraph)
+            else replace(s, triples=[t for t in s.triples if t.subject not in described])
+            for s in clean
         ]
     data, shapes = split(clean)
-    staging = OxigraphStore()
     for s in clean:
-        if not s.is_shapes:
+        if not s.is_shapes and not isinstance(s.triples, LoadedGraph):
             staging.add(s.triples, s.graph)
     report = shapes_report(data, shapes, staging)
     if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
@@ -124,7 +158,7 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore]:
     if report.results:
         locator = Locator(sources)
         report.locate(locator, locator.written)
-    return report, staging
+    return report, staging, aside
 
 
 def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:
@@ -219,9 +253,9 @@ def refuse_derived_statements(sources: Sequence[Source]) -> None:
 
     Those properties are :data:`kg.pipeline.derive.DERIVED_ONLY`.
     """
-    derived_only = {ox.NamedNode(p) for p in DERIVED_ONLY}
+    derived_only = [ox.NamedNode(p) for p in DERIVED_ONLY]
     for source in sources:
-        found = [t for t in source.triples if t.predicate in derived_only]
+        found = [t for p in derived_only for t in matching(source.triples, predicate=p)]
         if found:
             located = source.locate_use(found[0].predicate.value)
             where = str(located or source.path or source.graph)
@@ -250,20 +284,24 @@ def build(
     taken = store.prepare({s.graph: s.triples for s in sources})
     try:
         progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
-        report, staging = stage(sources)
+        report, staging, aside = stage(sources)
         report.raise_for_results()
         progress.say("deriving…")
         descriptions = dataset_descriptions(sources)
         warning = fallback_warning(sources)
         described = {ox.NamedNode(d.iri) for d in descriptions}
         for s in sources if described else ():  # what the checks set aside: dataset descriptions
-            staging.add([t for t in s.triples if t.subject in described], s.graph)
+            if not isinstance(s.triples, LoadedGraph):
+                staging.add([t for t in s.triples if t.subject in described], s.graph)
+        staging.store.extend(aside)
         counts = {s.graph: len(s.triples) for s in sources}
         for s in sources:  # the store and the staging store hold them: their Python objects
             if s.graph in taken and not s.is_shapes:  # go (2 GB of the peak at 5M triples)
                 s.triples = []
-        sources.append(Source(None, DERIVED_GRAPH, "derived", derive_on(staging)))
-        counts[DERIVED_GRAPH] = len(sources[-1].triples)
+        derive_on(staging)  # into the staging store, where the graph stays (no list kept)
+        derived = LoadedGraph(staging.store, DERIVED_GRAPH)
+        sources.append(Source(None, DERIVED_GRAPH, "derived", derived))
+        counts[DERIVED_GRAPH] = len(derived)
         previous = managed_graphs(store)
         graphs = {s.graph: s.triples for s in sources}
         graphs[BUILD_GRAPH] = _manifest(sources, descriptions, counts)

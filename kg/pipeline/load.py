@@ -32,6 +32,7 @@ The environment variables ``IODM_MAX_LITERAL`` and ``IODM_MAX_DEPTH`` raise the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -55,6 +56,7 @@ from kg.pipeline.source import Source as Source
 from kg.pipeline.source import import_provenance as import_provenance
 from kg.pipeline.source import limit as limit
 from kg.pipeline.source import packaged_files as packaged_files
+from kg.store import LoadedGraph, matching
 
 _IRI_IN_TEXT = re.compile(r"<([^<>\s]+)>")
 _LOCAL_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
@@ -67,6 +69,7 @@ USER_GRAPHS = GRAPH + "user/"
 VOID_DATASET = "http://rdfs.org/ns/void#Dataset"
 VOID_URI_SPACE = "http://rdfs.org/ns/void#uriSpace"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_A, _VOID_DATASET, _URI_SPACE = map(ox.NamedNode, (_RDF_TYPE, VOID_DATASET, VOID_URI_SPACE))
 #: a namespace a dataset may declare: an absolute http(s) IRI ending in / or #
 NAMESPACE_PATTERN = re.compile(r"^https?://[^\s/<>\"{}|^`\\]+/[^\s<>\"{}|^`\\]*[/#]$")
 
@@ -183,21 +186,41 @@ def extra_files(paths: Iterable[str | Path]) -> list[tuple[Path, str, str]]:
 def parse_file(path: Path, graph: str, role: str, progress: Progress | None = None) -> Source:
     """Parse one file into a :class:`Source`; a syntax error, or anything :func:`guard`
     refuses, becomes a located :class:`ParseError`."""
+    fmt, data, _ = _read(path)
+    return _parse(path, graph, role, fmt, data, progress)
+
+
+def _read(path: Path) -> tuple[ox.RdfFormat, bytes, bool]:
+    """A file's format and bytes, once :func:`guard` accepts them (a byte order mark taken
+    off), and whether the store may load it itself (:func:`_loadable`)."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise UsageError(f"{path}: unknown RDF format {path.suffix!r}")
-    source = Source(path, graph, role)
-    triples = source.triples
     try:
         data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e}") from e
+    bom = data.startswith(_BOM)
     data = data.removeprefix(_BOM)
-    guard(path, data, fmt)
+    nests = guard(path, data, fmt)
+    return fmt, data, not bom and not nests and _loadable(fmt, data)
+
+
+def _parse(
+    path: Path,
+    graph: str,
+    role: str,
+    fmt: ox.RdfFormat,
+    data: bytes,
+    progress: Progress | None = None,
+) -> Source:
+    source = Source(path, graph, role)
+    triples: list[ox.Triple] = []
+    source.triples = triples
     longest = limit("IODM_MAX_LITERAL", MAX_LITERAL)
     if _no_term_longer(data, fmt, longest):
         longest = sys.maxsize  # nothing to look at per term
-    try:
+    with _located_errors(path, data, fmt):
         for quad in ox.parse(data, format=fmt, base_iri=path.resolve().as_uri()):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 name = quad.graph_name.value.encode("utf-8")
@@ -216,6 +239,16 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
             triples.append(triple)
             if progress is not None and len(triples) % 50_000 == 0:
                 progress.tick(path, len(triples))
+    if source.is_users:
+        source.provenance = import_provenance(graph, path.name, _sha256(path))
+    return source
+
+
+@contextlib.contextmanager
+def _located_errors(path: Path, data: bytes, fmt: ox.RdfFormat) -> Iterator[None]:
+    """A parser's syntax or encoding error, as a :class:`ParseError` with its file and line."""
+    try:
+        yield
     except SyntaxError as e:
         detail = _syntax_detail(e)
         line, column = e.lineno, e.offset
@@ -239,9 +272,29 @@ def parse_file(path: Path, graph: str, role: str, progress: Progress | None = No
         raise ParseError(
             Location(str(path), line), f"not UTF-8 text ({e.reason})", "save it as UTF-8"
         ) from e
-    if source.is_users:
-        source.provenance = import_provenance(graph, path.name, _sha256(path))
-    return source
+
+
+def _loadable(fmt: ox.RdfFormat, data: bytes) -> bool:
+    """Whether the store may load this file itself (:class:`kg.store.LoadedGraph`), given that
+    :func:`guard` found nothing nested in it and no byte order mark: Turtle or N-Triples with no
+    blank node (a second parse would label it anew; ``_:`` anywhere, even in a literal, is
+    enough to parse the file into Python as before), no term longer than the limit (whose error
+    needs the triple), and no mention of the VoID namespace (a dataset description, which names
+    the user's graphs before they are loaded)."""
+    if fmt not in (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES):
+        return False
+    if b"_:" in data or b"rdfs.org/ns/void" in data:
+        return False
+    return _no_term_longer(data, fmt, limit("IODM_MAX_LITERAL", MAX_LITERAL))
+
+
+def _load(into: ox.Store, source: Source, fmt: ox.RdfFormat, data: bytes) -> None:
+    """Load a file :func:`_loadable` accepts into its source's graph of ``into``."""
+    assert source.path is not None
+    base = source.path.resolve().as_uri()
+    with _located_errors(source.path, data, fmt):
+        into.load(data, format=fmt, base_iri=base, to_graph=ox.NamedNode(source.graph))
+    source.triples = LoadedGraph(into, source.graph, source.path, fmt, base)
 
 
 # --- what a file may hold: checked before (and while) parsing ----------------------------------
@@ -288,11 +341,15 @@ class _Refused(Exception):
         self.line, self.detail, self.hint = line, detail, hint
 
 
-def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
+def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> bool:
     """Refuse, located, what would turn the parser against the machine or be silently lost:
     XML entities and ill-formed (truncated) XML, nesting deeper than :data:`MAX_DEPTH`, JSON
-    that is not JSON, and JSON-LD nodes or keys that the parser would drop."""
+    that is not JSON, and JSON-LD nodes or keys that the parser would drop.
+
+    Returns whether the file may nest: for Turtle and N-Triples, whether a ``[``, ``(`` or
+    ``<<`` stands outside its strings, IRIs and comments."""
     depth = limit("IODM_MAX_DEPTH", MAX_DEPTH)
+    nests = True
     if fmt == ox.RdfFormat.RDF_XML:
         _guard_xml(path, data, depth)
     elif fmt == ox.RdfFormat.JSON_LD:
@@ -310,17 +367,21 @@ def guard(path: Path, data: bytes, fmt: ox.RdfFormat) -> None:
             raise ParseError(where, f"not UTF-8 text ({e.reason})", "save it as UTF-8") from e
         _guard_jsonld(path, data, document)
     elif fmt in SCANNED:
-        if b"<<" in data or (  # N-Triples nests nothing but RDF 1.2 triple terms
+        nests = b"<<" in data or (  # N-Triples nests nothing but RDF 1.2 triple terms
             fmt == ox.RdfFormat.TURTLE and (b"[" in data or b"(" in data)
-        ):
-            _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
+        )
+        if nests:
+            nests = _check_depth(path, data, _TURTLE_TOKENS, b"[(", b"])", depth)
         _guard_cut(path, data)
+    return nests
 
 
 def _check_depth(
     path: Path, data: bytes, tokens: re.Pattern[bytes], opening: bytes, closing: bytes, most: int
-) -> None:
+) -> bool:
+    """Refuse nesting deeper than ``most``; returns whether anything opened."""
     depth = 0
+    opened = False
     for m in tokens.finditer(data):
         token = m.group()
         if token in (b"<<", b">>"):  # an RDF 1.2 triple term or reifier
@@ -331,6 +392,7 @@ def _check_depth(
             c = token[0]
         if c in opening:
             depth += 1
+            opened = True
             if depth > most:
                 raise ParseError(
                     Location(str(path), _line_at(data, m.start())),
@@ -340,6 +402,7 @@ def _check_depth(
                 )
         elif c in closing:
             depth -= 1
+    return opened
 
 
 def _guard_cut(path: Path, data: bytes) -> None:
@@ -568,21 +631,44 @@ def _syntax_detail(e: SyntaxError) -> str:
 
 
 def parse_all(
-    files: Iterable[tuple[Path, str, str]], progress: Progress | None = None
+    files: Iterable[tuple[Path, str, str]],
+    progress: Progress | None = None,
+    into: ox.Store | None = None,
 ) -> list[Source]:
     """Parse each file; coding sheets (role :data:`SHEETS`) give a source per sheet. The
     graphs of the user's RDF files are then named from the dataset's namespace
-    (:func:`name_user_graphs`)."""
+    (:func:`name_user_graphs`).
+
+    Given a store in memory ``into``, a user's Turtle or N-Triples file (:func:`_loadable`)
+    is loaded into its graph there, once named, by Oxigraph: its source holds a
+    :class:`kg.store.LoadedGraph`, not a Python object per triple."""
     sources = []
+    pending: list[tuple[Source, ox.RdfFormat, bytes]] = []
     for path, graph, role in files:
         if role == SHEETS:  # the reader reports its progress, sheet by sheet
             sources += _load_sheets(path, progress)
             continue
-        source = parse_file(path, graph, role, progress)
-        if progress is not None:
-            progress.done(path, len(source.triples))
+        fmt, data, loadable = _read(path)
+        if into is not None and role not in PACKAGED_ROLES and loadable:
+            source = Source(path, graph, role)
+            source.provenance = import_provenance(graph, path.name, _sha256(path))
+            pending.append((source, fmt, data))
+        else:
+            source = _parse(path, graph, role, fmt, data, progress)
+            if progress is not None:
+                progress.done(path, len(source.triples))
         sources.append(source)
+        del data
     name_user_graphs(sources)
+    while pending:
+        source, fmt, data = pending.pop(0)
+        assert into is not None and source.path is not None
+        if progress is not None:
+            progress.loading(source.path)
+        _load(into, source, fmt, data)
+        del data
+        if progress is not None:
+            progress.done(source.path, len(source.triples), "loaded")
     return sources
 
 
@@ -611,22 +697,13 @@ def dataset_descriptions(sources: Iterable[Source]) -> list[DatasetDescription]:
     for source in sources:
         if not source.is_users:
             continue
-        subjects = [
-            t.subject.value
-            for t in source.triples
-            if t.predicate.value == _RDF_TYPE
-            and isinstance(t.object, ox.NamedNode)
-            and t.object.value == VOID_DATASET
-            and isinstance(t.subject, ox.NamedNode)
-        ]
+        typed = matching(source.triples, None, _A, _VOID_DATASET)
+        subjects = [t.subject.value for t in typed if isinstance(t.subject, ox.NamedNode)]
         for subject in dict.fromkeys(subjects):
             spaces = tuple(
                 t.object
-                for t in source.triples
-                if isinstance(t.subject, ox.NamedNode)
-                and t.subject.value == subject
-                and t.predicate.value == VOID_URI_SPACE
-                and isinstance(t.object, ox.Literal | ox.NamedNode | ox.BlankNode)
+                for t in matching(source.triples, ox.NamedNode(subject), _URI_SPACE)
+                if isinstance(t.object, ox.Literal | ox.NamedNode | ox.BlankNode)
             )
             found.append(DatasetDescription(subject, source, spaces))
     return found

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -669,7 +669,7 @@ class _Raw:
 class _Originals:
     """The data triples as written, by predicate (for what the store does not keep)."""
 
-    def __init__(self, data: Sequence[ox.Triple] | bytes | None, compiled: Compiled) -> None:
+    def __init__(self, data: Collection[ox.Triple] | bytes | None, compiled: Compiled) -> None:
         self.data = data
         self.index: dict[str, dict[Any, list[Any]]] = {}
         #: literal target nodes, by the form the store gives them
@@ -740,7 +740,7 @@ def run(
 
 
 def _run(
-    compiled: Compiled, store: OxigraphStore, data: Sequence[ox.Triple] | bytes | None
+    compiled: Compiled, store: OxigraphStore, data: Collection[ox.Triple] | bytes | None
 ) -> list[_Raw]:
     originals = _Originals(data, compiled)
     ctx = _Context(_ill_typed(compiled, store), _class_closures(compiled, store))
@@ -1323,7 +1323,7 @@ def _generic_path(shape: Shape, compiled: Compiled) -> str:
 
 
 def validate(
-    data: Sequence[ox.Triple],
+    data: Collection[ox.Triple],
     shapes: Iterable[ox.Triple],
     compiled: Compiled | None = None,
     store: OxigraphStore | None = None,
@@ -1334,12 +1334,12 @@ def validate(
     (which shape, why)."""
     from kg.pipeline.validate import _sorted
 
-    data = data if isinstance(data, list) else list(data)
     shapes = list(shapes)
     compiled = compiled or compile_shapes(shapes)
     if store is None:  # the default graph; the data stays as written for what the store loses
         from kg.store import OxigraphStore
 
+        data = data if isinstance(data, list) else list(data)
         store = OxigraphStore()
         _load(store.store, data)
     try:
@@ -1428,7 +1428,7 @@ def _reachable(g: _Graph, node: Any) -> Iterator[ox.Triple]:
                 todo.append(o)
 
 
-def _pyshacl(data: Sequence[ox.Triple], compiled: Compiled) -> tuple[list[ValidationResult], Any]:
+def _pyshacl(data: Collection[ox.Triple], compiled: Compiled) -> tuple[list[ValidationResult], Any]:
     """pyshacl's results for the shapes the compiler left to it, and what the W3C report needs
     of its graph: the result nodes and every triple of theirs. Shapes with IRIs are named to
     pyshacl; if a blank node shape is among them, pyshacl runs every shape and the results of
@@ -1532,7 +1532,7 @@ def reference(data: Iterable[ox.Triple], shapes: Iterable[ox.Triple]) -> Validat
 
 
 def shapes_report(
-    data: Iterable[ox.Triple], shapes: Iterable[ox.Triple], store: OxigraphStore | None = None
+    data: Collection[ox.Triple], shapes: Iterable[ox.Triple], store: OxigraphStore | None = None
 ) -> ValidationReport:
     """Validate a data graph (ontology included) against a shapes graph: the shapes compiled
     into set-based SPARQL on Oxigraph (this module, with pyshacl's results; on ``store`` if it
@@ -1543,6 +1543,6 @@ def shapes_report(
 
     if os.environ.get("IODM_SHACL") == "pyshacl":
         return reference(data, shapes)
-    report, fallback = validate(list(data), shapes, store=store)
+    report, fallback = validate(data, shapes, store=store)
     report.notes += [f"SHACL shape left to pyshacl: {line}" for line in fallback]
     return report

@@ -19,6 +19,7 @@ from kg.core.errors import Location, UsageError
 from kg.core.namespaces import DCTERMS, GRAPH, PROV, XSD
 from kg.core.resources import data_dir, ontology_dir
 from kg.pipeline.locate import Positions, scan
+from kg.store import LoadedGraph
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -60,7 +61,8 @@ class Source:
     path: Path | None  # None for a graph read back from a store
     graph: str
     role: str  # "ontology", "shapes", "data" or "extra" (a user's file or sheet)
-    triples: list[ox.Triple] = field(default_factory=list)
+    #: a list, or, for a user's large file, the graph the store loaded it into
+    triples: list[ox.Triple] | LoadedGraph = field(default_factory=list)
     #: subject IRI → where it is stated (a sheet's reader fills it row by row)
     locations: dict[str, Location] = field(default_factory=dict)
     #: triples about this source's graph for the build manifest (e.g. who coded it, when)
@@ -200,11 +202,16 @@ class Progress:
                 flush=True,
             )
 
-    def done(self, path: Path, count: int) -> None:
+    def loading(self, path: Path) -> None:
+        """A file the store loads itself: no running count, a line while it lasts."""
+        if not self.quiet and self._live:
+            print(f"\r  loading {_short(path)} into the store…", end="", file=self.stream)
+
+    def done(self, path: Path, count: int, verb: str = "parsed") -> None:
         self.total += count
         if self._live and not self.quiet:
             print("\r\033[K", end="", file=self.stream)
-        self.say(f"  parsed {_short(path)}  {count:,} triples")
+        self.say(f"  {verb} {_short(path)}  {count:,} triples")
 
 
 def _short(path: Path) -> str:

@@ -9,6 +9,7 @@ what to do, so these join the report of the shapes and checks and are all shown 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ from kg.core.results import display
 from kg.pipeline.load import Source
 from kg.pipeline.locate import literal_line
 from kg.pipeline.validate import ValidationResult
+from kg.store import LoadedGraph
 
 ILL_TYPED = "check:ill-typed-literal"
 UNKNOWN_TERM = "check:unknown-term"
@@ -327,6 +329,10 @@ def without(sources: Sequence[Source], found: Sequence[BadLiteral]) -> list[Sour
     drop: dict[int, set[ox.Triple]] = {}
     for bad in found:
         drop.setdefault(id(bad.source), set()).add(bad.triple)
+    for s in sources:  # a loaded graph drops them in its store (the store SHACL runs on)
+        if id(s) in drop and isinstance(s.triples, LoadedGraph):
+            for t in drop.pop(id(s)):
+                s.triples.store.remove(ox.Quad(t.subject, t.predicate, t.object, s.triples.graph))
     return [
         replace(s, triples=[t for t in s.triples if t not in drop[id(s)]]) if id(s) in drop else s
         for s in sources
@@ -407,8 +413,13 @@ class Terms:
         self.types: dict[str, set[str]] = {}
         self.superclasses: dict[str, set[str]] = {}
         a, subclass_of = rdf.type, rdfs.subClassOf  # looked up once, not per triple
+        typing = (ox.NamedNode(a), ox.NamedNode(subclass_of))
         for source in sources:
-            for t in source.triples:
+            graph = source.triples
+            triples: Iterable[ox.Triple] = graph
+            if isinstance(graph, LoadedGraph):  # the two predicates read here, from the store
+                triples = itertools.chain.from_iterable(graph.matching(None, p) for p in typing)
+            for t in triples:
                 if not isinstance(t.object, ox.NamedNode) or isinstance(t.subject, ox.Triple):
                     continue
                 s, p, o = t.subject.value, t.predicate.value, t.object.value
@@ -685,7 +696,14 @@ def rewrite_results(
 
     same_as, a, nothing = owl.sameAs, rdf.type, owl.Nothing  # looked up once, not per triple
     for source in users:
-        for t in source.triples:
+        graph = source.triples
+        triples: Iterable[ox.Triple] = graph
+        if isinstance(graph, LoadedGraph):  # only these predicates matter: from the store
+            axioms = sorted({same_as, *AXIOM_PROPERTIES})
+            triples = itertools.chain.from_iterable(
+                graph.matching(None, ox.NamedNode(p)) for p in axioms
+            )
+        for t in triples:
             s, p, o = t.subject, t.predicate.value, t.object
             if not isinstance(s, ox.NamedNode):
                 continue

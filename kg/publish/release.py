@@ -100,13 +100,12 @@ def rel_dir(iri: str) -> Path:
 def modules(onto: Path | None = None) -> list[Module]:
     """The IODM ontologies of the ontology directory, with their vocabularies."""
     from kg.core.resources import ontology_dir
-    from kg.pipeline.load import parse_file
 
     onto = onto or ontology_dir()
     found = []
     vocab = sorted((onto / "vocab").glob("*.ttl"))
     for path in sorted(onto.glob("*.ttl")):
-        triples = parse_file(path, path.as_uri(), "ontology").triples
+        triples = _parsed(path)
         header = [
             t.subject.value
             for t in triples
@@ -121,11 +120,7 @@ def modules(onto: Path | None = None) -> list[Module]:
         if version is None:
             raise UsageError(f"{path}: {iri} has no owl:versionIRI", "add one before releasing")
         is_module = "pko" in path.stem
-        vocabs = [
-            (p, parse_file(p, p.as_uri(), "ontology").triples)
-            for p in vocab
-            if ("pko" in p.stem) == is_module
-        ]
+        vocabs = [(p, _parsed(p)) for p in vocab if ("pko" in p.stem) == is_module]
         imports = [
             t.object.value
             for t in triples
@@ -133,6 +128,13 @@ def modules(onto: Path | None = None) -> list[Module]:
         ]
         found.append(Module(path.stem, iri, version, triples, vocabs, imports))
     return found
+
+
+def _parsed(path: Path) -> list[ox.Triple]:
+    """The triples of one of the ontology's files."""
+    from kg.pipeline.load import parse_file
+
+    return list(parse_file(path, path.as_uri(), "ontology").triples)
 
 
 def _value(triples: Iterable[ox.Triple], subject: str, predicate: str) -> str | None:
@@ -268,10 +270,8 @@ def release(out: Path, onto: Path | None = None) -> Release:
                 # the catalog sends each IRI to the RDF/XML file, which every OWL tool reads
                 emit(here / name, data, [iri] if suffix == "owl" else [])
                 emit(versioned / name, data, [viri] if suffix == "owl" else [])
-    from kg.pipeline.load import parse_file
-
     for path in sorted((onto / "vocab").glob("*.ttl")) + sorted((onto / "shapes").glob("*.ttl")):
-        triples = parse_file(path, path.as_uri(), "ontology").triples
+        triples = _parsed(path)
         rel = Path("iodm") / path.parent.name / path.name
         headers = [
             t.subject.value

@@ -613,7 +613,7 @@ class _Mapper:
                     source.provenance = self._provenance(graph, table, coder)
                     if coder:  # the coder, stated once in each of their graphs
                         agent = ox.NamedNode(f"{self.ns}coder/{_slug(coder)}")
-                        source.triples += [
+                        source.triples = [
                             ox.Triple(agent, ox.NamedNode(RDF_TYPE), ox.NamedNode(PROV + "Agent")),
                             ox.Triple(agent, ox.NamedNode(RDFS_LABEL), ox.Literal(coder)),
                         ]
@@ -638,6 +638,7 @@ class _Mapper:
     def _map_row(
         self, table: Table, spec: SheetSpec, row: int, cells: list[str], coder: str, source: Source
     ) -> None:
+        assert isinstance(source.triples, list)  # a sheet's source holds a list
         add = source.triples.append
         ident = cells[table.header.index("id")]
         subject = ox.NamedNode(self.iri(ident))
