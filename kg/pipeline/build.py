@@ -109,8 +109,9 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
     SHACL and the checks see the data without its ill-typed literals, so a bad literal is one
     result, not also a false violation of a shape or a check comparing it, and without the
     statements about the dataset descriptions: metadata in VoID and DCAT, not data the ontology
-    describes, checked by :func:`dataset_results`. Checks scoped to the curated graph
-    (``#+ scope: curated``) run when the build includes it.
+    describes, checked by :func:`dataset_results`; for a loaded graph, both are removed from the
+    store it was loaded into, which is the staging store (so the sources are staged once).
+    Checks scoped to the curated graph (``#+ scope: curated``) run when the build includes it.
     """
     from kg.pipeline import terms
     from kg.pipeline.sheets.coders import relax_disagreements
