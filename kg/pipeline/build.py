@@ -102,7 +102,7 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
 
     Returns the report; the staging store the shapes and checks ran on, an Oxigraph store in
     memory holding each source's data (ontology included, shapes not) in its graph, which the
-    build then derives on and writes from (the store :func:`load_sources` loaded the large
+    build then derives on and writes from (the store :func:`load_sources` loaded the user's
     files into); and the quads set aside from those loaded graphs (below), which the build puts
     back.
 
@@ -296,8 +296,8 @@ def build(
                 staging.add([t for t in s.triples if t.subject in described], s.graph)
         staging.store.extend(aside)
         counts = {s.graph: len(s.triples) for s in sources}
-        for s in sources:  # the store and the staging store hold them: their Python objects
-            if s.graph in taken and not s.is_shapes:  # go (2 GB of the peak at 5M triples)
+        for s in sources:  # the store and the staging store hold them: the Python objects of
+            if s.graph in taken and not s.is_shapes:  # the files parsed into lists go
                 s.triples = []
         derive_on(staging)  # into the staging store, where the graph stays (no list kept)
         derived = LoadedGraph(staging.store, DERIVED_GRAPH)

@@ -61,7 +61,8 @@ class Source:
     path: Path | None  # None for a graph read back from a store
     graph: str
     role: str  # "ontology", "shapes", "data" or "extra" (a user's file or sheet)
-    #: a list, or, for a user's large file, the graph the store loaded it into
+    #: a list, or the graph of a store in memory that holds them (a user's file the store
+    #: loaded, the derived graph): :class:`kg.store.LoadedGraph`
     triples: list[ox.Triple] | LoadedGraph = field(default_factory=list)
     #: subject IRI → where it is stated (a sheet's reader fills it row by row)
     locations: dict[str, Location] = field(default_factory=dict)
