@@ -416,7 +416,11 @@ class OxigraphStore(Store):
         self.reserve()
         # A bulk load from a file gives blank nodes labels of its own, which would part them
         # from what the build states about them later: graphs with one are written at the end.
-        loaded = {g: ts for g, ts in graphs.items() if isinstance(ts, LoadedGraph)}
+        loaded = {
+            g: ts
+            for g, ts in graphs.items()
+            if isinstance(ts, LoadedGraph) and not ts.has_blank_node()
+        }
         ahead = {g: ts for g, ts in graphs.items() if g not in loaded and not _has_blank_node(ts)}
         new = self._new_build_dir()
         prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(ahead) | frozenset(loaded))

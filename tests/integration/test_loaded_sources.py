@@ -46,9 +46,18 @@ def test_a_users_file_is_held_by_the_store_unless_it_has_a_blank_node(
     blank.write_text(
         "@prefix ex: <https://example.org/> .\nex:a ex:b [ ex:c 1 ] .\n", encoding="utf-8"
     )
+    brackets = tmp_path / "brackets.ttl"  # in a literal, an IRI and a comment: no blank node
+    brackets.write_text(
+        "@prefix ex: <https://example.org/> .\n# (a comment) [x]\n"
+        'ex:a ex:b "UNMISS (South Sudan) [2011]" ; ex:c <https://example.org/x(1)> .\n',
+        encoding="utf-8",
+    )
+    listed = tmp_path / "listed.ttl"
+    listed.write_text("@prefix ex: <https://example.org/> .\nex:a ex:b ( ex:c ) .\n", "utf-8")
     twice = tmp_path / "twice.nt"
     twice.write_text('<https://example.org/a> <https://example.org/b> "1" .\n' * 2, "utf-8")
-    sources = {s.path: s for s in load_sources([synthetic, blank, twice], core_only=True)}
+    files = [synthetic, blank, brackets, listed, twice]
+    sources = {s.path: s for s in load_sources(files, core_only=True)}
     held = sources[synthetic].triples
     assert isinstance(held, LoadedGraph)
     assert len(held) == sum(1 for _ in ox.parse(path=synthetic, format=ox.RdfFormat.N_TRIPLES))
@@ -59,6 +68,9 @@ def test_a_users_file_is_held_by_the_store_unless_it_has_a_blank_node(
     kept = {q.object.value for q in stored if getattr(q.object, "datatype", None) == decimal}
     assert any(v.endswith("0") for v in written) and written != kept  # read back as written
     assert isinstance(sources[blank].triples, list)  # parsed: a second parse would relabel it
+    assert isinstance(sources[listed].triples, list)  # a collection is made of blank nodes
+    assert isinstance(sources[brackets].triples, LoadedGraph)
+    assert len(sources[brackets].triples) == 2
     assert len(sources[twice].triples) == 1  # distinct, as the store holds them
     assert not any(isinstance(s.triples, LoadedGraph) for s in sources.values() if not s.is_users)
 
