@@ -93,18 +93,13 @@ def task(name: str, nt: Path, work: Path) -> dict[str, Any]:
 
             Dataset().graph().parse(str(nt), format="nt")
         elif name in ("shacl", "pyshacl", "pyrudof"):
-            from kg.pipeline.build import load_sources, split
+            from kg.pipeline.build import load_sources, split, staging_store
             from kg.pipeline.shacl import reference, validate
-            from kg.store import LoadedGraph, OxigraphStore
 
             sources = load_sources([nt])
             data, shapes = split(sources)
             if name == "shacl":  # the staging store of a build: the file loaded in it already
-                held = [s.triples.store for s in sources if isinstance(s.triples, LoadedGraph)]
-                staging = OxigraphStore(store=held[0] if held else None)
-                for s in sources:
-                    if not s.is_shapes and not isinstance(s.triples, LoadedGraph):
-                        staging.add(s.triples, s.graph)
+                staging = staging_store(sources)
             if name == "pyrudof":  # it reads files: written before the clock starts
                 ox.serialize(data, str(work / "data.nt"), ox.RdfFormat.N_TRIPLES)
                 ox.serialize(shapes, str(work / "shapes.nt"), ox.RdfFormat.N_TRIPLES)

@@ -120,18 +120,17 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
     bad = terms.ill_typed(sources)
     clean = terms.without(sources, bad)
     described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
-    loaded = [s.triples for s in clean if isinstance(s.triples, LoadedGraph)]
-    staging = OxigraphStore(store=loaded[0].store if loaded else None)
     aside = []
     if described:
-        for graph in loaded:
-            aside += [
+        for graph in (s.triples for s in clean if isinstance(s.triples, LoadedGraph)):
+            found = [
                 ox.Quad(t.subject, t.predicate, t.object, graph.graph)
                 for d in described
                 for t in graph.matching(d)
             ]
-        for quad in aside:
-            staging.store.remove(quad)
+            for quad in found:
+                graph.store.remove(quad)
+            aside += found
         clean = [
             s
             if isinstance(s.triples, LoadedGraph)
@@ -139,9 +138,7 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
             for s in clean
         ]
     data, shapes = split(clean)
-    for s in clean:
-        if not s.is_shapes and not isinstance(s.triples, LoadedGraph):
-            staging.add(s.triples, s.graph)
+    staging = staging_store(clean)
     report = shapes_report(data, shapes, staging)
     if bad:  # a shape's result about a dropped literal's property repeats what `bad` says
         dropped = {(b.triple.subject, b.triple.predicate.value) for b in bad}
@@ -160,6 +157,18 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
         locator = Locator(sources)
         report.locate(locator, locator.written)
     return report, staging, aside
+
+
+def staging_store(sources: Sequence[Source]) -> OxigraphStore:
+    """The store in memory the sources' data (ontology included, shapes not) is validated on:
+    the one their loaded graphs are in (:func:`load_sources` loads the user's files into one),
+    else a new one, with every source parsed into a list added to it."""
+    loaded = [s.triples for s in sources if isinstance(s.triples, LoadedGraph)]
+    staging = OxigraphStore(store=loaded[0].store if loaded else None)
+    for s in sources:
+        if not s.is_shapes and not isinstance(s.triples, LoadedGraph):
+            staging.add(s.triples, s.graph)
+    return staging
 
 
 def dataset_results(sources: Sequence[Source]) -> list[ValidationResult]:

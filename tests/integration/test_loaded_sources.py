@@ -13,7 +13,7 @@ import pytest
 from rdflib.compare import isomorphic
 
 import kg.pipeline.load as load
-from kg.core.errors import IODMError, ParseError
+from kg.core.errors import IODMError
 from kg.core.namespaces import BUILD_GRAPH, DCTERMS
 from kg.core.terms import rdflib_graph
 from kg.pipeline.build import build, check_sources, load_sources
@@ -170,25 +170,3 @@ def test_most_invalid_examples_are_loaded_by_the_store() -> None:
         if any(isinstance(s.triples, LoadedGraph) for s in _sources(p) if s.is_users)
     ]
     assert len(held) >= len(INVALID + MISTAKES) // 2, held
-
-
-@pytest.mark.parametrize(
-    ("name", "text", "line"),
-    [
-        (
-            "cut.nt",
-            '<https://e.org/a> <https://e.org/b> "x" .\n<https://e.org/a> <https://e.org/b> "y',
-            2,
-        ),
-        ("extra.ttl", "@prefix ex: <https://e.org/> .\nex:a ex:b 1 .\nex:a ex:b ex:c ex:d .\n", 3),
-    ],
-)
-def test_a_syntax_error_in_a_loaded_file_names_its_line(
-    tmp_path: Path, name: str, text: str, line: int
-) -> None:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    assert load._read(path)[2]  # the store's way in: Oxigraph's own load reports the error
-    with pytest.raises(ParseError) as e:
-        load_sources([path], core_only=True)
-    assert e.value.location.file == str(path) and e.value.location.line == line

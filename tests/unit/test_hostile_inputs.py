@@ -10,11 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from kg.cli import main
 from kg.core.errors import EXIT_INVALID, EXIT_OK, ParseError
-from kg.pipeline.load import MAX_DEPTH, parse_file
+from kg.pipeline.load import MAX_DEPTH, _read, extra_files, parse_all, parse_file
 
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 TAB_ESCAPE = "\\t"
@@ -28,8 +29,18 @@ def write(tmp_path: Path, name: str, data: str | bytes) -> Path:
 
 
 def refused(path: Path) -> ParseError:
+    """The error of a file parsed into Python; a file the store would load itself (a user's
+    Turtle or N-Triples without blank nodes) must be refused at the same place that way too."""
     with pytest.raises(ParseError) as caught:
         parse_file(path, path.as_uri(), "extra")
+    try:
+        loadable = _read(path)[2]
+    except ParseError:  # the guard refuses it before either way in
+        loadable = False
+    if loadable:
+        with pytest.raises(ParseError) as loaded:
+            parse_all(extra_files([path]), into=ox.Store())
+        assert str(loaded.value.location) == str(caught.value.location)
     return caught.value
 
 
