@@ -414,7 +414,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         else:
             print(f"ok   {q.id}")
     # the checks of the terms run on what the build stored (no file lines here)
-    found = terms.ill_typed_results(terms.ill_typed(sources)) + terms.term_results(sources)
+    scan = terms.Scan()
+    found = terms.ill_typed_results(terms.ill_typed(sources, scan)) + terms.term_results(
+        sources, scan
+    )
     for rule, title in (
         (terms.ILL_TYPED, "every typed literal is valid for its datatype"),
         (terms.UNKNOWN_TERM, "every term of a known vocabulary is defined by it"),

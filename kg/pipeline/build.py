@@ -117,7 +117,8 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
     from kg.pipeline.sheets.coders import relax_disagreements
     from kg.queries import library
 
-    bad = terms.ill_typed(sources)
+    scan = terms.Scan()  # one pass over each source's triples for the two checks on terms
+    bad = terms.ill_typed(sources, scan)
     clean = terms.without(sources, bad)
     described = {ox.NamedNode(d.iri) for d in dataset_descriptions(sources)}
     aside = []
@@ -150,7 +151,7 @@ def stage(sources: Sequence[Source]) -> tuple[ValidationReport, OxigraphStore, l
         q for q in library().values() if q.group == "checks" and (curated or q.scope != "curated")
     ]
     report.add(run_checks(staging, checks))
-    report.add([*terms.ill_typed_results(bad), *terms.term_results(sources)])
+    report.add([*terms.ill_typed_results(bad), *terms.term_results(sources, scan)])
     report.add(dataset_results(sources))
     relax_disagreements(report, clean)  # two coders' values side by side are not an error
     if report.results:

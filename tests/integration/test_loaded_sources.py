@@ -155,6 +155,64 @@ def test_a_loaded_files_findings_are_those_of_the_parsed_file(
     assert loaded  # each file breaks something
 
 
+def test_the_checks_on_terms_find_in_a_loaded_file_what_they_find_in_a_parsed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks on terms screen a loaded file's distinct terms and its typings in the store
+    (kg.pipeline.terms.Scan, _typings), then read it again to say where: each kind of finding,
+    alike both ways."""
+    path = tmp_path / "terms.ttl"
+    path.write_text(
+        """@prefix iodm: <https://w3id.org/iodm#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.org/study/> .
+iodm:Official a owl:DeprecatedClass .
+foaf:Person a skos:Concept .
+ex:nobody a owl:Nothing .
+ex:p1 a iodm:Official ; rdfs:label "P1" ; ex:shoeSize "42"^^xsd:integer .
+ex:p2 a iodm:Offical ; rdfs:label "P2" ; ex:since "20x1"^^xsd:gYear .
+""",
+        encoding="utf-8",
+    )
+
+    alone = tmp_path / "alone.ttl"  # a property of the user's, undeclared, and nothing else
+    alone.write_text(
+        "<https://example.org/study/p1> a <https://w3id.org/iodm#Official> ;\n"
+        '  <https://example.org/study/shoeSize> "42" .\n',
+        encoding="utf-8",
+    )
+
+    def findings(path: Path) -> list[tuple[str, ...]]:
+        sources = load_sources([path])
+        held = [isinstance(s.triples, LoadedGraph) for s in sources if s.is_users]
+        return [
+            (str(held), r.severity, r.focus_node, r.path, r.value, r.message, r.location, r.shape)
+            for r in check_sources(sources).results
+            if r.shape.startswith("check:")
+        ]
+
+    loaded = {p: findings(p) for p in (path, alone)}
+    with monkeypatch.context() as m:
+        parsed(m)
+        for p, found in loaded.items():
+            assert [f[1:] for f in findings(p)] == [f[1:] for f in found]
+    assert {f[0] for found in loaded.values() for f in found} == {"[True]"}
+    found = {(f[7], f[2], f[6].rsplit(":", 1)[1]) for f in loaded[path]}
+    assert {
+        ("check:ontology-axiom", "iodm:Official", "8"),
+        ("check:ontology-axiom", "foaf:Person", "9"),
+        ("check:owl-nothing", "ex:nobody", "10"),
+        ("check:undeclared-property", "ex:p1", "11"),
+        ("check:unknown-term", "ex:p2", "12"),
+        ("check:ill-typed-literal", "ex:p2", "12"),
+    } <= found
+    assert [f[7] for f in loaded[alone]] == ["check:undeclared-property"]
+
+
 def _sources(path: Path) -> list[Source]:
     try:
         return load_sources([path])
