@@ -155,10 +155,12 @@ class Store(ABC):
         staged: ox.Store | None = None,
     ) -> None:
         """Drop the graphs in ``drop`` and in ``graphs``, then write ``graphs``: all or nothing.
-        ``answer`` writes the named queries' answers for the store written into the directory
-        it is given (:mod:`kg.answers`), for a backend that keeps them (Oxigraph on disk): on
-        ``staged``, a store in memory where queries run faster, when it holds every graph the
-        store will hold (``graphs`` and those kept), else on the store written."""
+        ``staged``, if given, is a store in memory holding what the store will: ``graphs`` and
+        the graphs kept (a build's staging store): a backend may write from it rather than
+        read the collections. ``answer`` writes the named queries' answers for the store
+        written into the directory it is given (:mod:`kg.answers`), for a backend that keeps
+        them (Oxigraph on disk): on ``staged``, where queries run faster, if given, else on
+        the store written."""
         self.update(_replace_request(graphs, drop))
 
     def answers(self) -> Path | None:
@@ -168,16 +170,6 @@ class Store(ABC):
 
     def reserve(self) -> None:  # noqa: B027 - optional for backends
         """Claim the store for a build that will write it (where the backend can)."""
-
-    def prepare(self, graphs: Mapping[str, Collection[ox.Triple]]) -> frozenset[str]:
-        """Begin writing ``graphs`` for the :meth:`replace_graphs` that will follow with the same
-        graphs among its own, where the backend can do so out of sight of readers (a build
-        starts it before it validates); :meth:`abandon` gives the write up. Optional. Returns
-        the graphs begun: ``replace_graphs`` then reads nothing of their triples."""
-        return frozenset()
-
-    def abandon(self) -> None:  # noqa: B027 - optional for backends
-        """Give up what :meth:`prepare` began (the build was refused)."""
 
     def named_graphs(self) -> list[str]:
         result = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -265,7 +257,6 @@ class OxigraphStore(Store):
         self._store: ox.Store | None = None
         self._lock: IO[str] | None = None  # the writer's claim on PATH.lock (see _claim)
         self._in_place = False  # whether _store is opened to write in place
-        self._prepared: _Prepared | None = None  # a build's write begun ahead (see prepare)
         if path is None:
             self._store = ox.Store() if store is None else store
             self._store.extend(quads)
@@ -402,48 +393,6 @@ class OxigraphStore(Store):
         except OSError as e:
             raise StoreError(f"the update failed in {self.descriptor}: {e}") from e
 
-    def prepare(self, graphs: Mapping[str, Collection[ox.Triple]]) -> frozenset[str]:
-        """On disk: create the new build directory and bulk-load ``graphs`` into it in a
-        background thread while the build validates (the loader runs in Rust, without the
-        interpreter's lock, on the machine's other cores). The graphs are first written to an
-        N-Quads file there, so that the loader reads a file, not Python objects; graphs with
-        blank nodes are left to :meth:`replace_graphs`, which keeps their labels."""
-        if self.path is None:
-            return frozenset()
-        import threading
-
-        self.abandon()
-        self.reserve()
-        # A bulk load from a file gives blank nodes labels of its own, which would part them
-        # from what the build states about them later: graphs with one are written at the end.
-        loaded = {
-            g: ts
-            for g, ts in graphs.items()
-            if isinstance(ts, LoadedGraph) and not ts.has_blank_node()
-        }
-        ahead = {g: ts for g, ts in graphs.items() if g not in loaded and not _has_blank_node(ts)}
-        new = self._new_build_dir()
-        prepared = _Prepared(new, ox.Store(str(new / _DATA)), frozenset(ahead) | frozenset(loaded))
-        prepared.statements = sum(map(len, ahead.values())) + sum(map(len, loaded.values()))
-        try:
-            ox.serialize(_quads(ahead), str(new / _AHEAD), ox.RdfFormat.N_QUADS)
-            for i, (g, graph) in enumerate(loaded.items()):  # dumped by the store, in Rust
-                path = new / f"ahead-{i}.nt"
-                graph.dump(path)
-                prepared.files.append((path, g))
-        except BaseException:
-            prepared.discard()
-            raise
-        prepared.thread = threading.Thread(target=prepared.load, name="build-write", daemon=True)
-        prepared.thread.start()
-        self._prepared = prepared
-        return prepared.graphs
-
-    def abandon(self) -> None:
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None:
-            prepared.discard()
-
     def replace_graphs(
         self,
         graphs: Mapping[str, Collection[ox.Triple]],
@@ -452,12 +401,12 @@ class OxigraphStore(Store):
         staged: ox.Store | None = None,
     ) -> None:
         """On disk: a new build directory holding the graphs of the current one but those in
-        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (those :meth:`prepare` began are
-        loaded by then); then the privacy-filtered snapshot (:meth:`published`) and, when it
-        is the store itself, the answers ``answer`` writes (:meth:`answers`): on ``staged``,
-        in a thread while the store is written, when it holds every graph kept too (given up
-        if the snapshot is filtered), else on the new store; then ``PATH`` is pointed at it by
-        an atomic rename. A failure (a full disk, a kill) at any point leaves ``PATH`` as it was
+        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (all of it from the dump of
+        ``staged``, if given, in one load); then the privacy-filtered snapshot
+        (:meth:`published`) and, when it is the store itself, the answers ``answer`` writes
+        (:meth:`answers`): on ``staged``, in a thread while the store is written (given up if
+        the snapshot is filtered), else on the new store; then ``PATH`` is pointed at it by an
+        atomic rename. A failure (a full disk, a kill) at any point leaves ``PATH`` as it was
         and readers reading it; the next build removes what a killed one left. Builds older
         than the previous one are removed (a reader still open on one keeps its open files)."""
         if self.path is None:  # in memory: no request text to build (slow at scale)
@@ -475,10 +424,9 @@ class OxigraphStore(Store):
         self.reserve()
         replaced = {ox.NamedNode(g) for g in [*drop, *graphs]}
         builds = self._builds()
-        prepared, self._prepared = self._prepared, None
         answering: Future[object] | None = None  # on `staged`, while the store is written
         try:
-            new = self._new_build_dir() if prepared is None else prepared.directory
+            new = self._new_build_dir()
             earlier = new.with_name(new.name + "-earlier")  # where a plain-directory store goes
             previous = self._build_dir() if self.path.is_symlink() else earlier
             current = self._store
@@ -493,15 +441,26 @@ class OxigraphStore(Store):
                     if g not in replaced and _any_quad(current, g)
                 ]
             )
-            whole = staged is not None and all(_any_quad(staged, g) for g in kept)
-            if answer is not None and whole:  # the answers hold unless the snapshot is filtered
-                answering = _in_thread(answer, new / _ANSWERS, staged)
-            if prepared is None:
-                fresh = ox.Store(str(new / _DATA))
-                ahead: frozenset[str] = frozenset()
-            else:
-                fresh, ahead = prepared.finish(), prepared.graphs
-            rest = {g: ts for g, ts in graphs.items() if g not in ahead}
+            if staged is not None:
+                holds = {*staged.named_graphs(), ox.DefaultGraph()}
+                holds -= set() if _any_quad(staged, ox.DefaultGraph()) else {ox.DefaultGraph()}
+                if not set(kept) <= holds <= {*kept, *replaced}:
+                    raise ValueError("the staged store does not hold what the store will")
+                if answer is not None:
+                    answering = _in_thread(answer, new / _ANSWERS, staged)
+            fresh = ox.Store(str(new / _DATA))
+            rest, written = graphs, 0
+            if staged is not None:
+                # One load of the staging store's dump (N-Quads, written and read in Rust): the
+                # loader sorts everything at once, where loads one after another leave RocksDB
+                # files that overlap, to compact (4 CPU-s at a million triples); and a blank
+                # node is one node wherever it occurs, as it is within one file (the loader
+                # labels it anew, as any load does: SPARQL scopes a label to one result).
+                dumped = new / "staged.nq"
+                staged.dump(str(dumped), ox.RdfFormat.N_QUADS)
+                fresh.bulk_load(path=str(dumped), format=ox.RdfFormat.N_QUADS)
+                dumped.unlink()
+                rest, kept, written = {}, [], len(staged)
             held = {  # dumped by their store and loaded, without a Python object per triple
                 g: ts
                 for g, ts in rest.items()
@@ -512,7 +471,7 @@ class OxigraphStore(Store):
                 for g in kept
             )
             counted = itertools.count()  # the quads kept, counted as they go by
-            fresh.bulk_extend(  # one bulk load: each call writes (and compacts) files of its own
+            fresh.bulk_extend(  # one bulk load: each call writes files of its own
                 itertools.chain(
                     (q for q, _ in zip(kept_quads, counted, strict=False)),
                     _quads({g: ts for g, ts in rest.items() if g not in held}),
@@ -525,8 +484,7 @@ class OxigraphStore(Store):
                     path=str(dumped), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(g)
                 )
                 dumped.unlink()
-            written = next(counted) + sum(map(len, rest.values()))
-            written += 0 if prepared is None else prepared.statements
+            written += next(counted) + sum(map(len, rest.values()))
             del current
             fresh.flush()
             record = _write_published(fresh, new)
@@ -548,9 +506,7 @@ class OxigraphStore(Store):
                 from concurrent.futures import wait
 
                 wait([answering])
-            if prepared is not None:
-                prepared.discard()
-            elif "new" in locals():
+            if "new" in locals():
                 shutil.rmtree(new, ignore_errors=True)
             if isinstance(e, OSError):
                 from kg.core.files import disk_error
@@ -697,8 +653,6 @@ class OxigraphStore(Store):
 _DATA, _PUBLIC, _PRIVACY, _ANSWERS = "data", "public", "privacy.json", "answers"
 #: How many triples OxigraphStore.add hands the store at a time.
 _CHUNK = 50_000
-#: The N-Quads file a build's write begun ahead is loaded from (removed once loaded).
-_AHEAD = "ahead.nq"
 #: What the lock file says the writer does (see OxigraphStore._claim).
 _BUILDING, _IN_PLACE = "building", "in-place"
 
@@ -847,51 +801,6 @@ def _quads(graphs: Mapping[str, Iterable[ox.Triple]]) -> Iterator[ox.Quad]:
         g = ox.NamedNode(graph)
         for t in triples:
             yield ox.Quad(t.subject, t.predicate, t.object, g)
-
-
-class _Prepared:
-    """A build's write begun ahead (:meth:`OxigraphStore.prepare`): its directory, its store,
-    the graphs it holds, and the thread bulk-loading them from the N-Quads file there."""
-
-    def __init__(self, directory: Path, store: ox.Store, graphs: frozenset[str]) -> None:
-        self.directory, self.graphs = directory, graphs
-        self.statements = 0  # how many it loads
-        self.store: ox.Store | None = store
-        self.thread: Any = None
-        self.error: BaseException | None = None
-        #: N-Triples files a store dumped (:class:`LoadedGraph`), and the graph each goes to
-        self.files: list[tuple[Path, str]] = []
-
-    def load(self) -> None:
-        assert self.store is not None
-        try:
-            self.store.bulk_load(path=str(self.directory / _AHEAD), format=ox.RdfFormat.N_QUADS)
-            for path, graph in self.files:
-                self.store.bulk_load(
-                    path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph)
-                )
-        except BaseException as e:  # raised in the build's thread by finish()
-            self.error = e
-        finally:
-            for path in [self.directory / _AHEAD, *(p for p, _ in self.files)]:
-                path.unlink(missing_ok=True)
-
-    def finish(self) -> ox.Store:
-        """The store, once loaded; the loader's error, if it failed."""
-        if self.thread is not None:
-            self.thread.join()
-        if self.error is not None:
-            raise self.error
-        assert self.store is not None
-        return self.store
-
-    def discard(self) -> None:
-        import shutil
-
-        if self.thread is not None:
-            self.thread.join()  # the loader writes there until it ends
-        self.store = None
-        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _in_thread(fn: Callable[..., object], *args: object) -> Future[object]:

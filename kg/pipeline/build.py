@@ -1,9 +1,9 @@
 """Build the knowledge graph: files → parse → validate → store, in that order.
 
 Nothing is written unless every file parses and the whole graph conforms to the shapes; the
-write itself is one transaction (:meth:`kg.store.Store.replace_graphs`), which an ``oxigraph:``
-store on disk begins in a directory of its own while the build validates
-(:meth:`kg.store.Store.prepare`) and gives up if the build is refused. The build graph records
+write itself is one transaction (:meth:`kg.store.Store.replace_graphs`), from the staging store
+the build validated and derived on: an ``oxigraph:`` store on disk bulk-loads its dump into a
+new directory and swaps it in. The build graph records
 which graphs the build wrote, so the next build replaces exactly those, and which dataset
 descriptions the user's files gave (``<build> dcterms:references <dataset>``): the description
 itself stays in the graph of the file (or sheet) that states it, and ``iodm serve`` and
@@ -291,45 +291,40 @@ def build(
     progress = progress or Progress(quiet=True)
     store.reserve()  # a second build on the store stops here, not after its validation
     sources = load_sources(extra, progress, core_only)
-    # the store may write them while the build validates
-    taken = store.prepare({s.graph: s.triples for s in sources})
-    try:
-        progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
-        report, staging, aside = stage(sources)
-        report.raise_for_results()
-        progress.say("deriving…")
-        descriptions = dataset_descriptions(sources)
-        warning = fallback_warning(sources)
-        described = {ox.NamedNode(d.iri) for d in descriptions}
-        for s in sources if described else ():  # what the checks set aside: dataset descriptions
-            if not isinstance(s.triples, LoadedGraph):
-                staging.add([t for t in s.triples if t.subject in described], s.graph)
-        staging.store.extend(aside)
-        counts = {s.graph: len(s.triples) for s in sources}
-        for s in sources:  # the store and the staging store hold them: the Python objects of
-            if s.graph in taken and not s.is_shapes:  # the files parsed into lists go
-                s.triples = []
-        derive_on(staging)  # into the staging store, where the graph stays (no list kept)
-        derived = LoadedGraph(staging.store, DERIVED_GRAPH)
-        sources.append(Source(None, DERIVED_GRAPH, "derived", derived))
-        counts[DERIVED_GRAPH] = len(derived)
-        previous = managed_graphs(store)
-        graphs = {s.graph: s.triples for s in sources}
-        graphs[BUILD_GRAPH] = _manifest(sources, descriptions, counts)
-        for g in set(graphs) - set(staging.named_graphs()):  # the shapes, the manifest
-            staging.add(graphs[g], g)  # now the staging store holds what the store will
+    progress.say(f"validating {progress.total:,} triples (SHACL shapes, then SPARQL checks)…")
+    report, staging, aside = stage(sources)
+    report.raise_for_results()
+    progress.say("deriving…")
+    descriptions = dataset_descriptions(sources)
+    warning = fallback_warning(sources)
+    described = {ox.NamedNode(d.iri) for d in descriptions}
+    for s in sources if described else ():  # what the checks set aside: dataset descriptions
+        if not isinstance(s.triples, LoadedGraph):
+            staging.add([t for t in s.triples if t.subject in described], s.graph)
+    staging.store.extend(aside)
+    counts = {s.graph: len(s.triples) for s in sources}
+    for s in sources:  # the staging store holds them: the Python objects of the files
+        if not s.is_shapes:  # parsed into lists go (the shapes are added to it below)
+            s.triples = []
+    derive_on(staging)  # into the staging store, where the graph stays (no list kept)
+    derived = LoadedGraph(staging.store, DERIVED_GRAPH)
+    sources.append(Source(None, DERIVED_GRAPH, "derived", derived))
+    counts[DERIVED_GRAPH] = len(derived)
+    previous = managed_graphs(store)
+    graphs = {s.graph: s.triples for s in sources}
+    graphs[BUILD_GRAPH] = _manifest(sources, descriptions, counts)
+    for g in set(graphs) - set(staging.named_graphs()):  # the shapes, the manifest
+        staging.add(graphs[g], g)  # now the staging store holds what the store will
+    graphs = {g: LoadedGraph(staging.store, g) for g in graphs}  # read from there
 
-        def answer(directory: Path, on: ox.Store) -> None:
-            progress.say("answering the named queries (kg.answers)…")
-            answer_all(on, directory, library().values())
+    def answer(directory: Path, on: ox.Store) -> None:
+        progress.say("answering the named queries (kg.answers)…")
+        answer_all(on, directory, library().values())
 
-        progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
-        store.replace_graphs(
-            graphs, drop=[*previous, INFERRED_GRAPH], answer=answer, staged=staging.store
-        )
-    except BaseException:
-        store.abandon()
-        raise
+    progress.say(f"writing {len(sources)} graphs to {store.descriptor}…")
+    store.replace_graphs(
+        graphs, drop=[*previous, INFERRED_GRAPH], answer=answer, staged=staging.store
+    )
     if warning:
         progress.warn(warning)
     summary = BuildSummary(len(sources), sum(counts.values()), report)

@@ -360,8 +360,7 @@ def write_inferred(store: OxigraphStore, triples: Sequence[ox.Triple]) -> None:
     staged = None
     built = store.published()
     if built is not None and not built.withheld:  # the new snapshot will be the store: answered
-        # in memory, where the queries take a sixth of the time; copied quad by quad, as a parse
-        # of a dump would give its blank nodes labels of its own, which answers would show
+        # in memory, where the queries take a sixth of the time; the store is written from it
         g = ox.NamedNode(INFERRED_GRAPH)
         staged = ox.Store()
         staged.bulk_extend(q for q in store.store if q.graph_name != g)

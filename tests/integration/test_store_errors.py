@@ -207,14 +207,9 @@ def test_a_build_killed_at_any_moment_leaves_the_previous_one(tmp_path: Path) ->
     assert len(list(store.with_name("store.builds").iterdir())) == 2  # leftovers removed
 
 
-def test_a_write_begun_ahead_is_given_up_with_a_refused_build(
+def test_a_refused_build_leaves_the_store_and_its_builds_as_they_were(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A build begins writing its sources while it validates (``Store.prepare``). Refused, it
-    leaves the store as it was and no build directory behind; accepted, it holds what a write
-    without the head start holds."""
-    import pyoxigraph as ox
-
     store_path = tmp_path / "store"
     assert iodm(capsys, "--store", f"oxigraph:{store_path}", "build", "-q")[0] == EXIT_OK
     before = sorted(p.resolve() for p in store_path.with_name("store.builds").iterdir())
@@ -227,18 +222,37 @@ def test_a_write_begun_ahead_is_given_up_with_a_refused_build(
     after = sorted(p.resolve() for p in store_path.with_name("store.builds").iterdir())
     assert after == before and store_path.resolve().parent in after
 
+
+def test_a_write_from_the_staging_store_is_the_write_of_its_graphs(tmp_path: Path) -> None:
+    """A build writes the staging store's dump in one load (``replace_graphs(staged=…)``): the
+    store written holds what a write of the graphs holds, a blank node still one node across
+    graphs (the loader labels it anew, as any load of a file does), and nothing of the dump
+    is left behind."""
+    import pyoxigraph as ox
+
     s, p, blank = ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.BlankNode("r1")
     graphs = {
         "urn:x:a": [ox.Triple(s, p, ox.Literal(str(i))) for i in range(50)],
-        "urn:x:restriction": [ox.Triple(s, p, blank)],  # its label must survive the write
+        "urn:x:restriction": [ox.Triple(s, p, blank)],
+        "urn:x:b": [ox.Triple(blank, p, s)],  # what the build derives about it
     }
-    derived = {"urn:x:b": [ox.Triple(blank, p, s)]}  # what the build states about it later
-    with OxigraphStore(tmp_path / "ahead", writable=True) as ahead:
-        ahead.prepare(graphs)
-        ahead.replace_graphs({**graphs, **derived})
+    staged = OxigraphStore()
+    for g, triples in graphs.items():
+        staged.add(triples, g)
+    with OxigraphStore(tmp_path / "staged", writable=True) as written:
+        written.replace_graphs(graphs, staged=staged.store)
     with OxigraphStore(tmp_path / "plain", writable=True) as plain:
-        plain.replace_graphs({**graphs, **derived})
-    with OxigraphStore(tmp_path / "ahead") as a, OxigraphStore(tmp_path / "plain") as b:
-        assert set(a.quads()) == set(b.quads()) and len(set(a.quads())) == 52
-        assert a.ask("ASK { ?s ?p ?r . ?r ?p ?s }")  # the blank node joins across graphs
-    assert not list((tmp_path / "ahead").resolve().parent.glob("*.nq"))  # the file is removed
+        plain.replace_graphs(graphs)
+    with OxigraphStore(tmp_path / "staged") as a, OxigraphStore(tmp_path / "plain") as b:
+        named = [{q for q in x.quads() if "_:" not in str(q)} for x in (a, b)]
+        assert named[0] == named[1] and len(named[0]) == 50
+        assert len(set(a.quads())) == len(set(b.quads())) == 52
+        query = "SELECT ?r { GRAPH <urn:x:restriction> { ?s ?p ?r } GRAPH <urn:x:b> { ?r ?p ?s } }"
+        assert len(a.select(query)) == 1  # the blank node joins across graphs
+    assert not list((tmp_path / "staged").resolve().parent.glob("*.nq"))  # the dump is removed
+    staged.add([ox.Triple(s, p, s)], "urn:x:other")
+    with (
+        OxigraphStore(tmp_path / "other", writable=True) as other,
+        pytest.raises(ValueError, match="does not hold what the store will"),
+    ):
+        other.replace_graphs(graphs, staged=staged.store)
