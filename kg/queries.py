@@ -12,6 +12,21 @@ The header is a block of ``#+ key: value`` lines at the top of the file::
 or ``iri`` for a resource. Values are bound by the engine (see :mod:`kg.store`), never pasted
 into the query text. Queries run with the default graph as the union of all named graphs.
 
+``answer`` (at most one) lets the answer a build keeps of a named query (:mod:`kg.answers`)
+serve other values of one parameter than its default: every value at least the one given
+(``NAME >= VALUE``), or every value (``NAME = VALUE``)::
+
+    #+ answer: minYears >= 0 | ROUND(?years * 12) > ?minYears * 12
+
+The build answers the query with that parameter at that value (``minYears`` at 0); for a value
+served (the other parameters at their defaults), the rows are those of the answer kept for which
+the expression, SPARQL over the variables of a row and the parameters, is true. The line is a
+promise that this is exact: that for each value served, a row is in the query's answer just when
+it is in the one kept and the expression holds of it (CQ5: a row's years are its whole months
+divided by 12 to two places, so ``ROUND(?years * 12)`` gives back the months its FILTER
+compares). Rows keep the order of the answer kept (rows its ORDER BY leaves tied may come in
+another order than a run of the query gives them, as they may between two runs).
+
 Rules (``queries/derive/``, ``queries/rules/``, run by :mod:`kg.rules`) say more::
 
     #+ stage: 1
@@ -42,6 +57,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
+from kg.answers import Answer, prologue
 from kg.core.errors import Location, ParseError, QueryError, UsageError
 from kg.core.namespaces import ID, XSD, expand, iodm
 from kg.core.resources import queries_dir
@@ -57,7 +73,13 @@ _PARAM = re.compile(
 _INSTANCE = re.compile(r"^[a-z][a-z0-9-]*/[^\s/<>]+$")  # kind/slug, as shorten() prints it
 _ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>]+$")
 REQUIRED = ("id", "title", "question", "returns")
-KNOWN = {*REQUIRED, "param", "explain", "scope", "stage", "factor", "pole", "passage", "label"}
+KNOWN = {
+    *REQUIRED,
+    *("param", "answer", "explain", "scope", "stage", "factor", "pole", "passage", "label"),
+}
+_ANSWER = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*(?P<op>>=|=)\s*(?P<value>[^|]*?)\s*\|\s*(?P<keep>.+)$"
+)
 #: The poles a lean rule may pull toward.
 POLES = (iodm.Conciliation, iodm.Confrontation)
 
@@ -132,6 +154,8 @@ class NamedQuery:
     #: for checks: "curated" when the check is about the curated graph and runs only on builds
     #: that include it; empty when it holds for any data
     scope: str = ""
+    #: the parameter value the build answers the query with, if not its default (``answer``)
+    answer: Answer | None = None
 
     def bindings(self, given: Mapping[str, object] | None = None) -> dict[str, Term]:
         """Terms for the parameters: given values, else defaults; unknown names are errors."""
@@ -267,6 +291,7 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
     params: list[Param] = []
     passages: list[str] = []
     values: dict[str, str | int] = {}
+    answer: tuple[int, str] | None = None  # the line and value of an answer header
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             if line.strip() and not line.startswith("#"):
@@ -289,6 +314,10 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
                     "write: NAME TYPE [= DEFAULT] | description (TYPE: iri or xsd:…)",
                 )
             params.append(Param(pm["name"], pm["type"], pm["default"], pm["doc"] or ""))
+        elif key == "answer":
+            if answer is not None:
+                raise ParseError(Location(str(path), lineno, 1), "a second answer line")
+            answer = (lineno, value)
         elif key == "passage":
             passages += [_resource(path, lineno, name) for name in value.replace(",", " ").split()]
         elif key in ("stage", "factor", "pole"):
@@ -312,6 +341,7 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
             "the header binds it: drop the parameter",
         )
     stage, factor, pole = values.get("stage"), values.get("factor"), values.get("pole")
+    answered = None if answer is None else _answer(path, *answer, text, params)
     return NamedQuery(
         id=meta["id"],
         title=meta["title"],
@@ -328,7 +358,34 @@ def parse_query_file(path: Path, group: str = "") -> NamedQuery:
         pole=pole if isinstance(pole, str) else None,
         passages=tuple(passages),
         label=meta.get("label", ""),
+        answer=answered,
     )
+
+
+def _answer(path: Path, lineno: int, value: str, text: str, params: list[Param]) -> Answer:
+    """The ``answer`` header line ``value``, checked: it names a parameter, a value of its type
+    and an expression that parses (with the query's prefixes)."""
+    where = Location(str(path), lineno, 1)
+    m = _ANSWER.match(value)
+    if not m:
+        raise ParseError(
+            where,
+            f"bad answer line {value!r}",
+            "write: NAME = VALUE (or NAME >= VALUE) | SPARQL expression over a row's variables"
+            " and the parameters",
+        )
+    found = [p for p in params if p.name == m["name"]]
+    if not found:
+        raise ParseError(where, f"answer names no parameter of the query: {m['name']!r}")
+    try:
+        found[0].term(m["value"])
+    except UsageError as e:
+        raise ParseError(where, e.message) from None
+    try:
+        ox.Store().query(f"{prologue(text)} ASK {{ FILTER ({m['keep']}) }}")
+    except SyntaxError as e:
+        raise ParseError(where, f"answer: the expression does not parse: {e.msg}") from None
+    return Answer(m["name"], m["value"], m["keep"], at_least=m["op"] == ">=")
 
 
 def _rule_value(path: Path, lineno: int, key: str, value: str) -> str | int:

@@ -1,24 +1,29 @@
 """Named queries answered at build (kg.answers): the answer a build keeps is what the query
 returns on the store, page by page, for the command line, the analysis and the server; it is
-not used for other parameters, for an edited query, once the store changes, or when the
-privacy filter withheld statements (issue 14 point 4)."""
+not used for other parameters (but those an ``answer`` header line says it serves), for an
+edited query, once the store changes, or when the privacy filter withheld statements (issue 14
+point 4)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kg.answers import GROUPS, INDEX
+from kg.answers import CHUNK, GROUPS, INDEX, answer_all, read
 from kg.core.results import Solutions
-from kg.queries import NamedQuery, library
+from kg.queries import NamedQuery, library, page, parse_query_file
 from kg.store import OxigraphStore
 
 NAMED = [q for q in library().values() if q.group in GROUPS]
+ROOT = Path(__file__).resolve().parents[2]
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 class Live(OxigraphStore):
@@ -65,18 +70,21 @@ def test_other_parameters_and_an_edited_query_run_the_query(
     answered, live = stores
     cq8 = library()["cq8-evidence"]
     every = cq8.run(answered).rows  # type: ignore[union-attr]
-    about = {"about": every[0][0].value}
-    one = cq8.run(answered, about).rows  # type: ignore[union-attr]
-    assert one == cq8.run(live, about).rows  # type: ignore[union-attr]
-    assert 0 < len(one) < len(every)
-    edited = dataclasses.replace(cq8, text=cq8.text + "\n# edited since the build\n")
-    assert edited.run(answered).rows == edited.run(live).rows  # type: ignore[union-attr]
-    from kg.answers import read
-
     directory = answered.answers()
     assert directory is not None
+    for claim in sorted({row[0].value for row in every}):  # its answer line: served by any's
+        about = {"about": claim}
+        one = read(directory, cq8, about, None, 0)
+        assert one is not None and one.rows == cq8.run(live, about).rows  # type: ignore[union-attr]
+        assert 0 < len(one.rows) < len(every)
+    assert read(directory, cq8, {"about": "no claim"}, None, 0).rows == []  # type: ignore[union-attr]
+    cq5 = library()["cq5-long-tenure"]  # minYears below the 0 of its answer line: it runs
+    assert read(directory, cq5, {"minYears": "-1"}, None, 0) is None
+    edited = dataclasses.replace(cq8, text=cq8.text + "\n# edited since the build\n")
+    assert edited.run(answered).rows == edited.run(live).rows  # type: ignore[union-attr]
     assert read(directory, cq8, None, None, 0) is not None
     assert read(directory, edited, None, None, 0) is None  # its text is not the one answered
+    assert read(directory, edited, {"about": every[0][0].value}, None, 0) is None
 
 
 def test_a_change_in_place_or_a_filtered_snapshot_has_no_answers(
@@ -191,3 +199,131 @@ def test_a_failed_answer_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     assert [p for p in builds.iterdir() if p.resolve() != before.parent] == []  # type: ignore[union-attr]
     store.close()
     assert not any(True for _ in OxigraphStore(tmp_path / "store").quads(GRAPH + "y"))
+
+
+# --- an answer that serves other values of a parameter (an ``answer`` header line) -----------
+
+E = "https://example.org/"
+THRESHOLD = """\
+#+ id: above
+#+ title: T
+#+ question: Which things have a number above min?
+#+ param: min xsd:integer = 5 | the number to be above
+#+ answer: {answer} | {keep}
+#+ returns: x, n
+PREFIX e: <https://example.org/>
+SELECT ?x ?n WHERE {{ ?x a e:Thing OPTIONAL {{ ?x e:n ?n }} FILTER (!BOUND(?n) || ?n > ?min) }}
+ORDER BY ?x
+"""
+
+
+def _threshold(
+    tmp_path: Path, keep: str, things: list[ox.Quad], answer: str = "min >= 0"
+) -> tuple[NamedQuery, Path, OxigraphStore]:
+    """A query with an answer line over ``things``, answered into a directory as a build does."""
+    (tmp_path / "cq").mkdir(exist_ok=True)
+    path = tmp_path / "cq" / "above.rq"
+    path.write_text(THRESHOLD.format(answer=answer, keep=keep), encoding="utf-8")
+    query = parse_query_file(path, "cq")
+    store = OxigraphStore(quads=things)
+    answer_all(store.store, tmp_path / "answers", [query])
+    return query, tmp_path / "answers", store
+
+
+def _thing(subject: ox.NamedNode | ox.BlankNode, n: int | None) -> list[ox.Quad]:
+    """A thing (``e:Thing``), with its number ``e:n`` unless None."""
+    g, n_ = ox.NamedNode(E + "g"), ox.NamedNode(E + "n")
+    typed = [ox.Quad(subject, ox.NamedNode(RDF_TYPE), ox.NamedNode(E + "Thing"), g)]
+    return typed + ([] if n is None else [ox.Quad(subject, n_, ox.Literal(n), g)])
+
+
+def test_an_answer_line_serves_every_value_from_its_own_on(tmp_path: Path) -> None:
+    """The rows for a value at least the one answered are the rows kept that the expression
+    keeps, page by page, across the chunks the reader filters; below it, the query runs."""
+    things = [
+        q for i in range(2 * CHUNK + 500) for q in _thing(ox.NamedNode(f"{E}{i:05}"), i % 1500)
+    ]
+    things += _thing(ox.NamedNode(E + "none"), None)  # no number: an empty column, read as UNDEF
+    query, directory, store = _threshold(tmp_path, "!BOUND(?n) || ?n > ?min", things)
+    for given in ("0", "5", "1000", "1499", "2000", "+7"):
+        whole = page(store.query, query.text, query.bindings({"min": given}), None, 0)
+        assert isinstance(whole, Solutions)
+        kept = read(directory, query, {"min": given}, None, 0)
+        assert kept is not None, given  # served by the answer, not run
+        assert (kept.variables, kept.rows) == (whole.variables, whole.rows), given
+        for limit, offset in ((500, 0), (10, CHUNK - 5), (3, len(whole.rows) - 1), (0, 0)):
+            got = read(directory, query, {"min": given}, limit, offset)
+            assert got is not None and got.rows == whole.rows[offset : offset + limit]
+    assert read(directory, query, {"min": "-1"}, None, 0) is None  # below 0: the query runs
+
+
+def test_an_answer_line_with_equals_serves_every_value(tmp_path: Path) -> None:
+    """``min = -1``: every value (the numbers here are from 0 on, so no value below -1 finds
+    more than -1 does, and the line is exact)."""
+    things = [q for i in range(30) for q in _thing(ox.NamedNode(f"{E}{i:05}"), i)]
+    query, directory, store = _threshold(tmp_path, "?n > ?min", things, answer="min = -1")
+    for given in ("-5", "-1", "0", "12", "40"):
+        whole = page(store.query, query.text, query.bindings({"min": given}), None, 0)
+        kept = read(directory, query, {"min": given}, None, 0)
+        assert kept is not None and kept.rows == whole.rows  # type: ignore[union-attr]
+
+
+def test_an_answer_line_cannot_read_a_blank_node(tmp_path: Path) -> None:
+    """VALUES holds no blank node: with one in a column the expression reads, the query runs."""
+    things = _thing(ox.NamedNode(E + "a"), 7) + _thing(ox.BlankNode(), 9)
+    query, directory, _ = _threshold(tmp_path, "isIRI(?x) && ?n > ?min", things)
+    assert read(directory, query, None, None, 0) is None
+    assert read(directory, query, {"min": "0"}, None, 0) is not None  # the values answered
+
+
+@pytest.fixture(scope="module")
+def tenures(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[OxigraphStore, OxigraphStore]]:
+    """A build on disk of the curated graph and synthetic data (benchmarks/synthetic.py): a
+    thousand dated post holdings, so that CQ5 has rows for any minYears; with its answers, and
+    read without them."""
+    from kg.pipeline.build import build
+
+    folder = tmp_path_factory.mktemp("tenures")
+    data = folder / "synthetic.nt"
+    script = ROOT / "benchmarks" / "synthetic.py"
+    subprocess.run([sys.executable, str(script), "20000", "-o", str(data)], check=True)
+    writer = OxigraphStore(folder / "store", writable=True)
+    build(writer, [data])
+    writer.close()
+    answered, live = OxigraphStore(folder / "store"), Live(folder / "store")
+    yield answered, live
+    answered.close()
+    live.close()
+
+
+@pytest.mark.parametrize(
+    "min_years",
+    # 2.08 and 2.0833: a holding of 25 months is longer, though its years, 2.08, are not
+    ["0", "0.5", "2", "2.08", "2.0833", "5", "6.9999", "7", "10.25", "100"],
+)
+def test_cq5_from_its_answer_is_what_the_query_returns(
+    min_years: str, tenures: tuple[OxigraphStore, OxigraphStore]
+) -> None:
+    answered, live = tenures
+    cq5 = library()["cq5-long-tenure"]
+    directory = answered.answers()
+    assert directory is not None
+    kept = read(directory, cq5, {"minYears": min_years}, None, 0)
+    assert kept is not None  # served by the answer kept for minYears 0
+    whole = cq5.run(live, {"minYears": min_years})
+    assert isinstance(whole, Solutions) and kept.variables == whole.variables
+    assert sorted(map(repr, kept.rows)) == sorted(map(repr, whole.rows))  # the same rows
+    keys = [whole.variables.index(v) for v in ("years", "officialLabel", "dutyStationLabel")]
+    order = lambda rows: [[r[k] for k in keys] for r in rows]  # noqa: E731 - what ORDER BY sorts
+    assert order(kept.rows) == order(whole.rows)  # in its order (rows tied on all three aside)
+    assert cq5.run(answered, {"minYears": min_years}, limit=500).rows == kept.rows[:500]  # type: ignore[union-attr]
+
+
+def test_cq5_below_the_value_answered_runs(tenures: tuple[OxigraphStore, OxigraphStore]) -> None:
+    answered, live = tenures
+    cq5 = library()["cq5-long-tenure"]
+    directory = answered.answers()
+    assert directory is not None and read(directory, cq5, {"minYears": "-1"}, None, 0) is None
+    assert cq5.run(answered, {"minYears": "-1"}).rows == cq5.run(live, {"minYears": "-1"}).rows  # type: ignore[union-attr]

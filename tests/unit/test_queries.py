@@ -7,6 +7,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.answers import Answer
 from kg.core.errors import Location, ParseError, QueryError, UsageError
 from kg.queries import library, parse_query_file
 from kg.rules import ruleset, run
@@ -67,6 +68,37 @@ def test_bad_header_names_file_and_line(tmp_path: Path) -> None:
 def test_id_must_match_file_name(tmp_path: Path) -> None:
     with pytest.raises(ParseError, match="differs from the file name"):
         parse_query_file(write(tmp_path, "other", HEADER.format(id="q3")))
+
+
+def test_an_answer_line_names_a_parameter_a_value_and_an_expression(tmp_path: Path) -> None:
+    line = "#+ answer: minYears >= 0 | ROUND(?x * 12) > ?minYears * 12\n"
+    text = HEADER.format(id="q1").replace("#+ returns", line + "#+ returns")
+    q = parse_query_file(write(tmp_path, "q1", text))
+    assert q.answer == Answer("minYears", "0", "ROUND(?x * 12) > ?minYears * 12", at_least=True)
+    every = text.replace("minYears >= 0", "minYears = 5")
+    assert parse_query_file(write(tmp_path, "q1", every)).answer == Answer(
+        "minYears", "5", "ROUND(?x * 12) > ?minYears * 12"
+    )
+    assert parse_query_file(write(tmp_path, "q2", HEADER.format(id="q2"))).answer is None
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#+ answer: minYears <= 0 | ?x > 1", "bad answer line"),
+        ("#+ answer: minYears >= 0", "bad answer line"),
+        ("#+ answer: maxYears >= 0 | ?x > 1", "names no parameter"),
+        ("#+ answer: minYears >= none | ?x > 1", "expects xsd:decimal"),
+        ("#+ answer: minYears >= 0 | ?x >", "does not parse"),
+        ("#+ answer: minYears >= 0 | ?x > 1\n#+ answer: minYears >= 1 | ?x > 1", "second"),
+    ],
+)
+def test_a_bad_answer_line_names_file_and_line(tmp_path: Path, line: str, message: str) -> None:
+    text = HEADER.format(id="q1").replace("#+ returns", line + "\n#+ returns")
+    path = write(tmp_path, "q1", text)
+    with pytest.raises(ParseError, match=message) as e:
+        parse_query_file(path)
+    assert e.value.location == Location(str(path), 7 if "second" in message else 6, 1)
 
 
 def test_every_packaged_query_parses_with_a_complete_header() -> None:
