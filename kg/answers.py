@@ -203,14 +203,20 @@ def _kept(
     )
     head, tail_bytes = bound.removesuffix(tail).encode("utf-8"), tail.encode("utf-8")
     store = ox.Store()
+    last = max(where, default=0)
+    # the expression is a function of the terms it reads: each distinct row of them is asked
+    # once (CQ5's years repeat in thousands of rows), and the verdict kept for the rows after
+    verdicts: dict[bytes, bool] = {}
     while chunk := list(itertools.islice(lines, CHUNK)):
-        values = []
-        for i, line in enumerate(chunk):
-            fields = line.rstrip(b"\r\n").split(b"\t")
-            values.append(b"(%d %b)" % (i, b" ".join(fields[c] or b"UNDEF" for c in where)))
-        solutions = store.query((head + b" ".join(values) + tail_bytes).decode("utf-8"))
-        kept = sorted(int(s[0].value) for s in solutions)  # type: ignore[union-attr]
-        yield from (chunk[i] for i in kept)
+        split = [line.rstrip(b"\r\n").split(b"\t", last + 1) for line in chunk]
+        keys = [b" ".join([f[c] or b"UNDEF" for c in where]) for f in split]
+        new = list(dict.fromkeys(k for k in keys if k not in verdicts))
+        if new:
+            values = b" ".join(b"(%d %b)" % (i, k) for i, k in enumerate(new))
+            solutions = store.query((head + values + tail_bytes).decode("utf-8"))
+            passed = {int(s[0].value) for s in solutions}  # type: ignore[union-attr]
+            verdicts.update((k, i in passed) for i, k in enumerate(new))
+        yield from (line for line, k in zip(chunk, keys, strict=True) if verdicts[k])
 
 
 def prologue(text: str) -> str:
