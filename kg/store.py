@@ -401,8 +401,8 @@ class OxigraphStore(Store):
         staged: ox.Store | None = None,
     ) -> None:
         """On disk: a new build directory holding the graphs of the current one but those in
-        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (all of it from the dump of
-        ``staged``, if given, in one load); then the privacy-filtered snapshot
+        ``drop`` and ``graphs``, then ``graphs``, bulk-loaded (all of it from ``staged``, if
+        given, in one load); then the privacy-filtered snapshot
         (:meth:`published`) and, when it is the store itself, the answers ``answer`` writes
         (:meth:`answers`): on ``staged``, in a thread while the store is written (given up if
         the snapshot is filtered), else on the new store; then ``PATH`` is pointed at it by an
@@ -451,15 +451,13 @@ class OxigraphStore(Store):
             fresh = ox.Store(str(new / _DATA))
             rest, written = graphs, 0
             if staged is not None:
-                # One load of the staging store's dump (N-Quads, written and read in Rust): the
-                # loader sorts everything at once, where loads one after another leave RocksDB
-                # files that overlap, to compact (4 CPU-s at a million triples); and a blank
-                # node is one node wherever it occurs, as it is within one file (the loader
-                # labels it anew, as any load does: SPARQL scopes a label to one result).
-                dumped = new / "staged.nq"
-                staged.dump(str(dumped), ox.RdfFormat.N_QUADS)
-                fresh.bulk_load(path=str(dumped), format=ox.RdfFormat.N_QUADS)
-                dumped.unlink()
+                # One bulk load of everything: the loader sorts it all at once, where loads one
+                # after another leave RocksDB files that overlap, to compact (4 CPU-s at a
+                # million triples). Its quads are read from the store as they are, so blank
+                # nodes keep their labels (a parse of a dump would label them anew), and this
+                # takes less CPU than writing a dump and parsing it (10.4 against 11.5 CPU-s
+                # for 1.4 million quads).
+                fresh.bulk_extend(staged)
                 rest, kept, written = {}, [], len(staged)
             held = {  # dumped by their store and loaded, without a Python object per triple
                 g: ts

@@ -224,10 +224,9 @@ def test_a_refused_build_leaves_the_store_and_its_builds_as_they_were(
 
 
 def test_a_write_from_the_staging_store_is_the_write_of_its_graphs(tmp_path: Path) -> None:
-    """A build writes the staging store's dump in one load (``replace_graphs(staged=…)``): the
-    store written holds what a write of the graphs holds, a blank node still one node across
-    graphs (the loader labels it anew, as any load of a file does), and nothing of the dump
-    is left behind."""
+    """A build writes its staging store in one load (``replace_graphs(staged=…)``): the store
+    written holds what a write of the graphs holds, blank nodes with their labels, still one
+    node across graphs."""
     import pyoxigraph as ox
 
     s, p, blank = ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.BlankNode("r1")
@@ -244,12 +243,8 @@ def test_a_write_from_the_staging_store_is_the_write_of_its_graphs(tmp_path: Pat
     with OxigraphStore(tmp_path / "plain", writable=True) as plain:
         plain.replace_graphs(graphs)
     with OxigraphStore(tmp_path / "staged") as a, OxigraphStore(tmp_path / "plain") as b:
-        named = [{q for q in x.quads() if "_:" not in str(q)} for x in (a, b)]
-        assert named[0] == named[1] and len(named[0]) == 50
-        assert len(set(a.quads())) == len(set(b.quads())) == 52
-        query = "SELECT ?r { GRAPH <urn:x:restriction> { ?s ?p ?r } GRAPH <urn:x:b> { ?r ?p ?s } }"
-        assert len(a.select(query)) == 1  # the blank node joins across graphs
-    assert not list((tmp_path / "staged").resolve().parent.glob("*.nq"))  # the dump is removed
+        assert set(a.quads()) == set(b.quads()) and len(set(a.quads())) == 52
+        assert a.ask("ASK { ?s ?p ?r . ?r ?p ?s }")  # the blank node joins across graphs
     staged.add([ox.Triple(s, p, s)], "urn:x:other")
     with (
         OxigraphStore(tmp_path / "other", writable=True) as other,
