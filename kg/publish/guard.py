@@ -592,7 +592,9 @@ def _load(path: str) -> Any:
     from kg.store import OxigraphStore
 
     if Path(path).is_dir():
-        return OxigraphStore(Path(path))
+        store = OxigraphStore(Path(path))
+        store.store  # noqa: B018 - opened now, outside a query's memory bound: RocksDB takes
+        return store  # about 1 GB of address space as it opens (a first query died of it)
     return OxigraphStore(quads=ox.parse(path=path, format=ox.RdfFormat.N_QUADS))
 
 

@@ -11,6 +11,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -249,6 +250,30 @@ def test_a_query_that_grows_without_bound_is_stopped_by_memory(small: Published)
         alive(c)
     finally:
         server.pool.close()
+
+
+def test_a_snapshot_on_disk_is_opened_outside_a_querys_memory_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker opens a snapshot on disk (a build's store) before it bounds the query's memory:
+    RocksDB takes about 1 GB of address space as it opens, which a first query was refused for
+    (a 503 "needed more than 1,024 MB" in a burst of small queries at 5M triples)."""
+    import kg.publish.dataset
+
+    with OxigraphStore(tmp_path / "store", writable=True) as store:
+        store.replace_graphs({GRAPH.value: [q.triple for q in quads()]})
+    monkeypatch.setattr(kg.publish.dataset, "IN_MEMORY", 0)  # served where it lies
+    published = Published(OxigraphStore(tmp_path / "store"))
+    assert published.snapshot.location is not None
+    c = make(published, limits=Limits(timeout=60, max_rows=10**7), pool=PoolLimits(memory_mb=256))
+    try:
+        for _ in range(3):
+            alive(c)  # each worker's first query, and more
+        r = c.get("/sparql", params={"query": CARTESIAN})
+        assert r.status_code == 503 and "memory" in r.text, r.text  # the query is bounded still
+        alive(c)
+    finally:
+        c.app.state.server.pool.close()  # type: ignore[attr-defined]
 
 
 def test_time_limit_stops_the_work_and_frees_every_slot(small: Published) -> None:
