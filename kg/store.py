@@ -442,8 +442,9 @@ class OxigraphStore(Store):
                 ]
             )
             if staged is not None:
-                holds = {*staged.named_graphs(), ox.DefaultGraph()}
-                holds -= set() if _any_quad(staged, ox.DefaultGraph()) else {ox.DefaultGraph()}
+                holds: set[Any] = set(staged.named_graphs())
+                if _any_quad(staged, ox.DefaultGraph()):
+                    holds.add(ox.DefaultGraph())
                 if not set(kept) <= holds <= {*kept, *replaced}:
                     raise ValueError("the staged store does not hold what the store will")
                 if answer is not None:
